@@ -1,0 +1,61 @@
+package promotion
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps releases and promotions. It is an index of what Git holds;
+// implementations live in internal/store and pass one conformance suite.
+//
+// Errors: a missing row is derrors.ErrNotFound (wrapped); a unique or lease
+// violation is derrors.ErrConflict (wrapped).
+type Store interface {
+	// CreateRelease stores a release and its first promotions in one
+	// transaction. If a release of the same application, tag and digest
+	// exists, it stores nothing and returns the existing release with
+	// created=false.
+	CreateRelease(ctx context.Context, r Release, ps []Promotion) (existing Release, created bool, err error)
+	GetRelease(ctx context.Context, id string) (Release, error)
+	ListReleases(ctx context.Context, f ReleaseFilter) (Page[Release], error)
+
+	// CreatePromotion stores one promotion (chained or manual promotions).
+	CreatePromotion(ctx context.Context, p Promotion) error
+	GetPromotion(ctx context.Context, id string) (Promotion, error)
+	ListPromotions(ctx context.Context, f PromotionFilter) (Page[Promotion], error)
+
+	// ClaimDue leases up to limit promotions whose state is pending and whose
+	// NextAttemptAt is at or before now, and whose lease is free or expired,
+	// oldest first. Each claimed promotion gets LeaseOwner=owner and
+	// LeaseUntil=now+lease.
+	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Promotion, error)
+	// UpdatePromotion writes p's mutable fields (State, Reason, CommitSHA,
+	// Noop, Attempts, NextAttemptAt, LeaseOwner, LeaseUntil, UpdatedAt) if the
+	// stored row is leased by owner (or owner is ""), else ErrConflict.
+	UpdatePromotion(ctx context.Context, owner string, p Promotion) error
+
+	Close() error
+}
+
+// ReleaseFilter selects releases, newest first.
+type ReleaseFilter struct {
+	Application string // empty: any
+	Limit       int    // 1..500; 0 means 50
+	Cursor      string // opaque, from Page.Next
+}
+
+// PromotionFilter selects promotions, newest first.
+type PromotionFilter struct {
+	Application string
+	Environment string
+	State       State
+	ReleaseID   string
+	Limit       int
+	Cursor      string
+}
+
+// Page is one page of a list, with the cursor of the next ("" at the end).
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
