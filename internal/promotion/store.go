@@ -17,6 +17,10 @@ type Store interface {
 	// created=false.
 	CreateRelease(ctx context.Context, r Release, ps []Promotion) (existing Release, created bool, err error)
 	GetRelease(ctx context.Context, id string) (Release, error)
+	// FindReleaseByDigest returns the newest release of app with that digest.
+	FindReleaseByDigest(ctx context.Context, app, digest string) (Release, error)
+	// FindReleaseByTag returns the newest release of app with that tag.
+	FindReleaseByTag(ctx context.Context, app, tag string) (Release, error)
 	ListReleases(ctx context.Context, f ReleaseFilter) (Page[Release], error)
 
 	// CreatePromotion stores one promotion (chained or manual promotions).

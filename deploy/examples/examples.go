@@ -1,0 +1,10 @@
+// Package examples embeds the example environment repository that dev mode
+// seeds its local bare repository with.
+package examples
+
+import "embed"
+
+// EnvRepo holds env-repo/, rooted at "env-repo".
+//
+//go:embed env-repo
+var EnvRepo embed.FS

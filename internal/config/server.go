@@ -1,0 +1,171 @@
+// Package config reads and validates Ferry's two configuration files: the
+// server's own (ferry-server.yaml) and the pipeline kept in each environment
+// repository (ferry.yaml).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Server is the server configuration, ferry-server.yaml.
+type Server struct {
+	// Listen is the HTTP listen address. Default "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// PublicURL is how callers reach Ferry, used in printed commands and links.
+	PublicURL string `yaml:"publicURL"`
+	// DataDir holds the SQLite store and Git caches. Default "./data".
+	DataDir      string       `yaml:"dataDir"`
+	Store        Store        `yaml:"store"`
+	Registries   []Registry   `yaml:"registries"`
+	Repositories []Repository `yaml:"repositories"`
+	Tokens       []Token      `yaml:"tokens"`
+	Worker       Worker       `yaml:"worker"`
+	Log          Log          `yaml:"log"`
+	Limits       Limits       `yaml:"limits"`
+}
+
+// Store chooses the store driver.
+type Store struct {
+	// Driver is "sqlite" (default) or "postgres".
+	Driver string `yaml:"driver"`
+	// DSN is a file path for sqlite (default DataDir/ferry.db) or a
+	// PostgreSQL connection string; it may hold a password, so it is a Secret.
+	DSN Secret `yaml:"dsn"`
+}
+
+// Registry is an allowlisted container registry. No other registry is contacted.
+type Registry struct {
+	// Host is "ghcr.io", "registry.example.com:5000", or "docker.io" for Docker Hub.
+	Host string `yaml:"host"`
+	// Insecure talks plain HTTP (local registries only).
+	Insecure bool `yaml:"insecure"`
+	// Username and Password override the Docker config keychain for this host.
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	// Token is a registry bearer token, instead of username and password.
+	Token Secret `yaml:"token"`
+	// AuthHosts are other hosts this registry's token service lives on.
+	AuthHosts []string `yaml:"authHosts"`
+}
+
+// Repository is an environment repository Ferry writes to.
+type Repository struct {
+	// Name identifies the repository in logs and the API. Default: derived from URL.
+	Name string `yaml:"name"`
+	// URL is https://…, ssh://…, git@host:path, file:///… or an absolute path.
+	URL string `yaml:"url"`
+	// Branch holds ferry.yaml and is the default branch of targets. Default "main".
+	Branch string `yaml:"branch"`
+	// PipelineFile is the path of the pipeline in the repo. Default "ferry.yaml".
+	PipelineFile string   `yaml:"pipelineFile"`
+	Auth         GitAuth  `yaml:"auth"`
+	Author       Author   `yaml:"author"`
+	SigningKey   Secret   `yaml:"signingKey"`
+	SigningPass  Secret   `yaml:"signingKeyPassphrase"`
+	Timeout      Duration `yaml:"timeout"`
+}
+
+// GitAuth holds credentials for an environment repository.
+type GitAuth struct {
+	// Username for HTTPS token auth. Default "x-access-token" (GitHub; GitLab
+	// and Gitea accept any non-empty name with a token).
+	Username string `yaml:"username"`
+	Token    Secret `yaml:"token"`
+	// SSHKey is a PEM private key for ssh:// and scp-like URLs.
+	SSHKey           Secret `yaml:"sshKey"`
+	SSHKeyPassphrase Secret `yaml:"sshKeyPassphrase"`
+	// KnownHosts is a known_hosts file. Default ~/.ssh/known_hosts.
+	KnownHosts string `yaml:"knownHosts"`
+}
+
+// Author signs Ferry's commits.
+type Author struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+}
+
+// Token is an API token. Only its SHA-256 is stored.
+type Token struct {
+	// Name says who holds the token; it is recorded as the reporter of builds.
+	Name string `yaml:"name"`
+	// SHA256 is the hex SHA-256 of the token (`printf %s "$TOKEN" | sha256sum`).
+	SHA256 string `yaml:"sha256"`
+	// Scopes: "builds:write", "promotions:write", "read".
+	Scopes []string `yaml:"scopes"`
+	// Applications limits builds:write to these applications; "*" means all.
+	Applications []string `yaml:"applications"`
+}
+
+// Worker tunes the promotion worker.
+type Worker struct {
+	// BatchWindow is how long updates are gathered before one commit per
+	// branch is written. Default 1s; 0 writes as soon as the worker is free.
+	BatchWindow *Duration `yaml:"batchWindow"`
+	// PollInterval is how often the worker looks for due work without being
+	// woken. Default 2s.
+	PollInterval Duration `yaml:"pollInterval"`
+	// Lease is how long a worker holds claimed work before another may take it. Default 2m.
+	Lease Duration `yaml:"lease"`
+	// MaxBatch bounds the promotions in one commit. Default 100.
+	MaxBatch int `yaml:"maxBatch"`
+	// RetryMax caps the backoff between retries of transient failures. Default 5m.
+	RetryMax Duration `yaml:"retryMax"`
+	// PipelineRefresh is how often ferry.yaml is re-read. Default 30s.
+	PipelineRefresh Duration `yaml:"pipelineRefresh"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is json (default) or console.
+	Format string `yaml:"format"`
+}
+
+// Limits bounds what callers may send.
+type Limits struct {
+	// MaxBodyBytes bounds request bodies. Default 1 MiB.
+	MaxBodyBytes int64 `yaml:"maxBodyBytes"`
+	// RegistryTimeout bounds one registry call. Default 10s.
+	RegistryTimeout Duration `yaml:"registryTimeout"`
+}
+
+// LoadServer reads and validates a server config file.
+func LoadServer(path string) (*Server, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	defer f.Close()
+	c, err := ParseServer(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseServer decodes a server config strictly (unknown fields are errors),
+// applies defaults and validates every field.
+func ParseServer(r io.Reader) (*Server, error) {
+	b, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	var c Server
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("parsing: %w", err)
+	}
+	c.Defaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

@@ -1,0 +1,205 @@
+package promotion
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/internal/config"
+)
+
+// Run is the worker: it claims due promotions from the store and writes them
+// to Git, one commit per repository branch and batch, until ctx ends. Work in
+// hand when ctx ends is finished (bounded by the lease) or left to expire.
+func (e *Engine) Run(ctx context.Context) {
+	e.catalog.load(ctx)
+	tick := time.NewTicker(e.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		if e.catalog.stale() {
+			e.catalog.load(ctx)
+		}
+		for e.runOnce(ctx) {
+			// A full batch: there may be more due right away.
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-e.kick:
+			if w := e.cfg.BatchWindow; w > 0 {
+				// Gather what arrives together into one commit.
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(w):
+				}
+			}
+		}
+	}
+}
+
+// runOnce claims and processes one batch; it reports whether the batch was full.
+func (e *Engine) runOnce(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	claimed, err := e.store.ClaimDue(ctx, e.cfg.Owner, e.now().UTC(), e.cfg.Lease, e.cfg.MaxBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.Error("claiming promotions", zap.Error(err))
+		}
+		return false
+	}
+	if len(claimed) == 0 {
+		return false
+	}
+	// Work claimed is finished even if shutdown begins, within the lease.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.Lease)
+	defer cancel()
+	groups := e.group(wctx, claimed)
+	for _, g := range groups {
+		e.commitGroup(wctx, g)
+	}
+	e.broadcast()
+	return len(claimed) == e.cfg.MaxBatch
+}
+
+// item is one claimed promotion with what is needed to write it.
+type item struct {
+	p      Promotion
+	rel    Release
+	app    *config.Application
+	target config.Target
+}
+
+// group is the work for one repository branch.
+type group struct {
+	repo     *Repo
+	pipeline *config.Pipeline
+	branch   string
+	env      map[string]config.Environment
+	items    []*item
+}
+
+// group resolves each claimed promotion's target and groups them by
+// repository and branch. Promotions that cannot be resolved fail here.
+func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
+	byKey := map[string]*group{}
+	var out []*group
+	for _, p := range claimed {
+		rel, err := e.store.GetRelease(ctx, p.ReleaseID)
+		if err != nil {
+			e.retry(ctx, p, err)
+			continue
+		}
+		ref, err := e.catalog.lookup(ctx, p.Application)
+		if err != nil {
+			e.fail(ctx, p, "application is no longer in the pipeline: "+err.Error())
+			continue
+		}
+		env, ok := ref.pipeline.Environment(p.Environment)
+		if !ok {
+			e.fail(ctx, p, "environment "+p.Environment+" is no longer in the pipeline")
+			continue
+		}
+		t := ref.app.TargetFor(env.Name, env.Branch)
+		key := ref.repo.Name + "\x00" + t.Branch
+		g := byKey[key]
+		if g == nil {
+			g = &group{repo: ref.repo, pipeline: ref.pipeline, branch: t.Branch, env: map[string]config.Environment{}}
+			byKey[key] = g
+			out = append(out, g)
+		}
+		g.env[env.Name] = env
+		g.items = append(g.items, &item{p: p, rel: rel, app: ref.app, target: t})
+	}
+	for _, g := range out {
+		g.items = e.supersede(ctx, g.items)
+	}
+	return out
+}
+
+// supersede keeps, for each application and environment, only the newest
+// release; the older promotions are recorded as superseded.
+func (e *Engine) supersede(ctx context.Context, items []*item) []*item {
+	newest := map[string]*item{}
+	for _, it := range items {
+		k := it.p.Application + "\x00" + it.p.Environment
+		if cur, ok := newest[k]; !ok || newer(it.rel, cur.rel) {
+			newest[k] = it
+		}
+	}
+	var keep []*item
+	for _, it := range items {
+		n := newest[it.p.Application+"\x00"+it.p.Environment]
+		if n == it {
+			keep = append(keep, it)
+			continue
+		}
+		it.p.State = StateSuperseded
+		it.p.Reason = "superseded by promotion " + n.p.ID + " (" + n.rel.Tag + ")"
+		e.save(ctx, it.p)
+	}
+	return keep
+}
+
+func newer(a, b Release) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
+// save writes a promotion and releases the lease.
+func (e *Engine) save(ctx context.Context, p Promotion) {
+	p.LeaseOwner, p.LeaseUntil = "", time.Time{}
+	p.UpdatedAt = e.now().UTC()
+	if err := e.store.UpdatePromotion(ctx, e.cfg.Owner, p); err != nil {
+		// The lease expired and another worker owns it now; it will redo the work.
+		e.log.Warn("saving promotion", zap.String("promotion", p.ID), zap.Error(err))
+		return
+	}
+	e.log.Info("promotion", zap.String("promotion", p.ID), zap.String("application", p.Application),
+		zap.String("environment", p.Environment), zap.String("state", string(p.State)),
+		zap.String("commit", p.CommitSHA), zap.String("reason", p.Reason))
+}
+
+// fail records a permanent failure.
+func (e *Engine) fail(ctx context.Context, p Promotion, reason string) {
+	p.State, p.Reason = StateFailed, reason
+	p.NextAttemptAt = time.Time{}
+	e.save(ctx, p)
+}
+
+// retry records a transient failure and schedules the next attempt with
+// exponential backoff and jitter.
+func (e *Engine) retry(ctx context.Context, p Promotion, err error) {
+	p.Attempts++
+	d := e.backoff(p.Attempts)
+	p.NextAttemptAt = e.now().UTC().Add(d)
+	p.Reason = "attempt " + strconv.Itoa(p.Attempts) + " failed: " + publicError(err) + "; retrying in " + d.Round(time.Second).String()
+	e.save(ctx, p)
+}
+
+func (e *Engine) backoff(attempt int) time.Duration {
+	d := 2 * time.Second
+	for i := 1; i < attempt && d < e.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, e.cfg.RetryMax)
+	// ±20% jitter so that retries of many promotions spread out.
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// publicError is the part of err safe to store and show.
+func publicError(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return err.Error()
+}
