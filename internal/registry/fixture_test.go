@@ -1,0 +1,164 @@
+package registry
+
+import (
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	inproc "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/ferryhq/ferry/internal/derrors"
+)
+
+// testRegistry is go-containerregistry's in-process registry behind an
+// optional wrapping handler, counting the requests that reach it.
+type testRegistry struct {
+	host     string
+	requests atomic.Int64
+}
+
+func startRegistry(t *testing.T, wrap func(http.Handler) http.Handler) *testRegistry {
+	t.Helper()
+	r := &testRegistry{}
+	var h http.Handler = inproc.New(inproc.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.requests.Add(1)
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.host = strings.TrimPrefix(srv.URL, "http://")
+	return r
+}
+
+func pushImage(t *testing.T, host, repo, tag string, opts ...remote.Option) v1.Hash {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img, opts...); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// pushIndex pushes a two-platform index and returns its digest and the
+// digest of its linux/arm64 manifest.
+func pushIndex(t *testing.T, host, repo, tag string, opts ...remote.Option) (index, platform v1.Hash) {
+	t.Helper()
+	var adds []mutate.IndexAddendum
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := random.Image(128, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{
+			Platform: &v1.Platform{OS: "linux", Architecture: arch},
+		}})
+	}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
+	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx, opts...); err != nil {
+		t.Fatalf("pushing index %s: %v", ref, err)
+	}
+	index, err = idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return index, im.Manifests[1].Digest
+}
+
+func newVerifier(t *testing.T, cfg Config) *Verifier {
+	t.Helper()
+	if cfg.Keychain == nil {
+		// Keep the developer's ~/.docker/config.json out of the tests.
+		cfg.Keychain = authn.NewMultiKeychain()
+	}
+	v, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return v
+}
+
+// wantCode fails unless err is a domain error with the kind and code.
+func wantCode(t *testing.T, err error, kind derrors.Kind, code string) *derrors.Error {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", code)
+	}
+	e, ok := derrors.As(err)
+	if !ok {
+		t.Fatalf("got %T %v, want a *derrors.Error with code %s", err, err, code)
+	}
+	if e.Code != code || e.Kind != kind {
+		t.Fatalf("got kind %d code %q (%v), want kind %d code %q", e.Kind, e.Code, err, kind, code)
+	}
+	return e
+}
+
+// rewriteHeaders lets a test change the registry's response headers.
+type rewriteHeaders struct {
+	http.ResponseWriter
+	fn    func(http.Header)
+	wrote bool
+}
+
+func (w *rewriteHeaders) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		w.fn(w.Header())
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *rewriteHeaders) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// onManifests wraps a registry handler so that manifest requests with the
+// given method ("" for any) go to fn instead.
+func onManifests(method string, fn func(w http.ResponseWriter, r *http.Request, next http.Handler)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/manifests/") && (method == "" || r.Method == method) {
+				fn(w, r, next)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
