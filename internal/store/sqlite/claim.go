@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
+)
+
+// ClaimDue leases up to limit due promotions to owner, oldest first. Claims
+// are serialized by the single writer connection, so two claimers never get
+// the same promotion.
+func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]promotion.Promotion, error) {
+	if err := store.CheckClaim(owner, lease, limit); err != nil {
+		return nil, fmt.Errorf("claiming promotions: %w", err)
+	}
+	if limit == 0 {
+		return []promotion.Promotion{}, nil
+	}
+	now = store.Time(now)
+	until := store.Time(now.Add(lease))
+	var ps []promotion.Promotion
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		// The (state, created_at, id) index yields pending rows oldest first.
+		rows, err := tx.QueryContext(ctx, `SELECT `+promotionColumns+` FROM promotions
+			WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
+			ORDER BY created_at, id LIMIT ?`, micros(now), micros(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		ps = []promotion.Promotion{}
+		for rows.Next() {
+			p, err := scanPromotion(rows)
+			if err != nil {
+				return err
+			}
+			ps = append(ps, p)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for i := range ps {
+			if _, err := tx.ExecContext(ctx, `UPDATE promotions SET lease_owner = ?, lease_until = ? WHERE id = ?`,
+				owner, micros(until), ps[i].ID); err != nil {
+				return err
+			}
+			ps[i].LeaseOwner, ps[i].LeaseUntil = owner, until
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claiming promotions for %q: %w", owner, err)
+	}
+	return ps, nil
+}

@@ -1,0 +1,55 @@
+// Package store holds what Ferry's persistence drivers (internal/store/sqlite
+// and internal/store/postgres) share: the interfaces they implement beyond
+// promotion.Store, idempotency records, the list cursor and limit rules, and
+// the migration file format.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ferryhq/ferry/internal/promotion"
+)
+
+// IdemRecord is the stored answer to a request sent with an Idempotency-Key.
+type IdemRecord struct {
+	// Scope and Key identify the record: Scope names who sent the key (e.g.
+	// the token and the route), so two callers cannot collide.
+	Scope string
+	Key   string
+	// RequestHash identifies the request body; the same key with another
+	// body is refused instead of replayed.
+	RequestHash string
+	// Status and Body are the answer, set by CompleteIdempotency.
+	Status    int
+	Body      []byte
+	CreatedAt time.Time
+	// Completed is false while the first request is still in flight.
+	Completed bool
+}
+
+// IdempotencyStore keeps idempotency records.
+type IdempotencyStore interface {
+	// PutIdempotency stores rec (its Status, Body and Completed are ignored:
+	// a new record is in flight) unless a record with the same Scope and Key
+	// exists; then it stores nothing and returns that record with
+	// created=false. A zero CreatedAt is set to the current time.
+	PutIdempotency(ctx context.Context, rec IdemRecord) (existing IdemRecord, created bool, err error)
+	// CompleteIdempotency records the answer of an in-flight record. It is
+	// derrors.ErrNotFound (wrapped) if there is no such record and
+	// derrors.ErrConflict (wrapped) if it is already completed.
+	CompleteIdempotency(ctx context.Context, scope, key string, status int, body []byte) error
+	// DeleteIdempotencyBefore deletes the records created before t, completed
+	// or not, and returns how many it deleted.
+	DeleteIdempotencyBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// Store is everything a Ferry store driver provides: promotion.Store (which
+// includes FindReleaseByDigest and FindReleaseByTag), idempotency records and
+// a readiness check.
+type Store interface {
+	promotion.Store
+	IdempotencyStore
+	// Ping reports whether the database answers, for readiness.
+	Ping(ctx context.Context) error
+}
