@@ -23,22 +23,30 @@ import (
 )
 
 // testRegistry is go-containerregistry's in-process registry behind an
-// optional wrapping handler, counting the requests that reach it.
+// optional wrapping handler, counting the requests that reach it. The
+// wrapper applies once the test arms it, so that fixtures can be pushed
+// first.
 type testRegistry struct {
 	host     string
 	requests atomic.Int64
+	armed    atomic.Bool
 }
 
 func startRegistry(t *testing.T, wrap func(http.Handler) http.Handler) *testRegistry {
 	t.Helper()
 	r := &testRegistry{}
-	var h http.Handler = inproc.New(inproc.Logger(log.New(io.Discard, "", 0)))
+	var plain http.Handler = inproc.New(inproc.Logger(log.New(io.Discard, "", 0)))
+	wrapped := plain
 	if wrap != nil {
-		h = wrap(h)
+		wrapped = wrap(plain)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
-		h.ServeHTTP(w, req)
+		if r.armed.Load() {
+			wrapped.ServeHTTP(w, req)
+			return
+		}
+		plain.ServeHTTP(w, req)
 	}))
 	t.Cleanup(srv.Close)
 	r.host = strings.TrimPrefix(srv.URL, "http://")
@@ -149,12 +157,12 @@ func (w *rewriteHeaders) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// onManifests wraps a registry handler so that manifest requests with the
-// given method ("" for any) go to fn instead.
+// onManifests wraps a registry handler so that manifest reads with the
+// given method ("" for GET and HEAD) go to fn instead. Pushes pass through.
 func onManifests(method string, fn func(w http.ResponseWriter, r *http.Request, next http.Handler)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.URL.Path, "/manifests/") && (method == "" || r.Method == method) {
+			if strings.Contains(r.URL.Path, "/manifests/") && (r.Method == method || method == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 				fn(w, r, next)
 				return
 			}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -12,6 +13,9 @@ import (
 var (
 	digestRE = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$`)
 	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	// componentRE is the distribution spec's path component grammar, which
+	// is stricter than go-containerregistry's character check.
+	componentRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 )
 
 // ParseRepository parses an image repository strictly: lowercase, without a
@@ -39,6 +43,11 @@ func ParseRepository(s string) (name.Repository, error) {
 			return invalid("it must not carry a tag; send the tag separately")
 		}
 		return invalid(err.Error())
+	}
+	for _, c := range strings.Split(repo.RepositoryStr(), "/") {
+		if !componentRE.MatchString(c) {
+			return invalid(fmt.Sprintf("path component %q must be lowercase letters and digits separated by '.', '_', '__' or '-'", c))
+		}
 	}
 	return repo, nil
 }
