@@ -1,0 +1,206 @@
+package gitrepo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/internal/derrors"
+)
+
+// Change is what a build function returns: the files to write (created, or
+// modified keeping their mode) and the commit message, written as given.
+type Change struct {
+	Message string
+	Files   map[string][]byte
+}
+
+// Result says what Commit did.
+type Result struct {
+	// SHA is the pushed commit, or the branch head when nothing changed.
+	SHA string
+	// Changed is false when there was nothing to commit.
+	Changed bool
+	// Attempts is how many times build was called.
+	Attempts int
+	// Head is a snapshot of the branch after the commit.
+	Head Snapshot
+}
+
+// CommitOption changes how Commit works.
+type CommitOption func(*commitOptions)
+
+type commitOptions struct {
+	base string
+}
+
+// FromBranch starts the branch from base's head when it does not exist on
+// the remote yet (a pull-request branch). By default Commit refuses to
+// create a branch.
+func FromBranch(base string) CommitOption {
+	return func(o *commitOptions) { o.base = base }
+}
+
+// Commit fetches branch, calls build with a snapshot of its head, and
+// commits and pushes the files build returns. Nothing is committed when the
+// files are byte-identical to the head (Result.Changed is false). When
+// another writer pushed first, Commit fetches the new head and calls build
+// again, up to Config.MaxAttempts times, then gives up with an error
+// wrapping ErrConflict. It never force-pushes. An error from build aborts
+// Commit and is returned as is.
+func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot) (Change, error), opts ...CommitOption) (Result, error) {
+	var o commitOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := checkBranch(branch); err != nil {
+		return Result{}, err
+	}
+	if o.base != "" {
+		if err := checkBranch(o.base); err != nil {
+			return Result{}, err
+		}
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.current()
+	if err != nil {
+		return Result{}, err
+	}
+
+	pushing := fmt.Sprintf("pushing branch %q to %s", branch, r.url)
+	var (
+		lastErr  error         // why the previous push failed
+		lastSeen plumbing.Hash // the remote branch when that push was tried
+		pushed   plumbing.Hash // the commit that push tried to send
+	)
+	for attempt := 1; ; attempt++ {
+		remoteHead, err := r.fetch(ctx, c, branch)
+		if err != nil {
+			return Result{}, err
+		}
+		if lastErr != nil {
+			switch remoteHead {
+			case pushed:
+				// The push landed although its answer was lost.
+				return r.pushed(c, branch, pushed, attempt-1), nil
+			case lastSeen:
+				// Nobody else moved the branch: the push failed for its own reason.
+				r.drop("push failed")
+				return Result{}, r.scrub.networkError(lastErr, pushing)
+			}
+			if attempt > r.cfg.MaxAttempts {
+				return Result{}, conflictError(branch, attempt-1, lastErr)
+			}
+			r.log.Info("branch moved under the commit, retrying",
+				zap.String("branch", branch), zap.Int("attempt", attempt), zap.Stringer("head", remoteHead))
+		}
+
+		parent := remoteHead
+		if parent.IsZero() {
+			if o.base == "" {
+				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
+					"branch %q does not exist in %s", branch, r.url)
+			}
+			if parent, err = r.fetch(ctx, c, o.base); err != nil {
+				return Result{}, err
+			}
+			if parent.IsZero() {
+				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
+					"neither branch %q nor its base %q exists in %s", branch, o.base, r.url)
+			}
+		}
+
+		snap := &snapshot{c: c, branch: branch, head: parent}
+		change, err := build(snap)
+		if err != nil {
+			return Result{}, err
+		}
+		commit, err := r.write(c, parent, change)
+		if err != nil {
+			return Result{}, fmt.Errorf("committing to %q: %w", branch, err)
+		}
+		if commit.IsZero() {
+			// Nothing to change; a branch that does not exist stays so.
+			return Result{SHA: parent.String(), Attempts: attempt, Head: snap}, nil
+		}
+
+		err = r.push(ctx, c, branch, remoteHead, commit)
+		if err == nil {
+			return r.pushed(c, branch, commit, attempt), nil
+		}
+		if isAuthError(err) || ctx.Err() != nil {
+			r.drop("push failed")
+			return Result{}, r.scrub.networkError(err, pushing)
+		}
+		r.log.Debug("push refused", zap.String("branch", branch), zap.Error(err))
+		lastErr, lastSeen, pushed = err, remoteHead, commit
+	}
+}
+
+// pushed records a landed commit and returns its Result. Callers hold r.mu.
+func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int) Result {
+	c.fetched[branch] = true // we hold its history now: fetch it without Depth
+	c.commits++
+	r.log.Info("pushed commit", zap.String("branch", branch), zap.Stringer("commit", commit), zap.Int("attempts", attempts))
+	if c.commits >= r.cfg.RecloneAfter {
+		r.drop("reclone after commits")
+	}
+	return Result{
+		SHA:      commit.String(),
+		Changed:  true,
+		Attempts: attempts,
+		Head:     &snapshot{c: c, branch: branch, head: commit},
+	}
+}
+
+// write stores the commit of change on top of parent and returns its hash,
+// or the zero hash when change leaves the tree as it is.
+func (r *Repo) write(c *clone, parent plumbing.Hash, change Change) (plumbing.Hash, error) {
+	if len(change.Files) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	edit, err := newDirEdit(change.Files)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pc, err := object.GetCommit(c.st, parent)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading parent %s: %w", parent, err)
+	}
+	tree, err := writeTree(c.st, pc.TreeHash, "", edit)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if tree == pc.TreeHash {
+		return plumbing.ZeroHash, nil
+	}
+	sig := object.Signature{Name: r.cfg.Author.Name, Email: r.cfg.Author.Email, When: r.now()}
+	commit := &object.Commit{
+		Author:       sig,
+		Committer:    sig,
+		Message:      change.Message,
+		TreeHash:     tree,
+		ParentHashes: []plumbing.Hash{parent},
+	}
+	if r.signer != nil {
+		if err := r.signer.sign(commit); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	obj := c.st.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("encoding commit: %w", err)
+	}
+	h, err := c.st.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("storing commit: %w", err)
+	}
+	return h, nil
+}
