@@ -215,12 +215,13 @@ func (e *editor) addImages(root *yaml.Node, kv []string) error {
 	}
 	last := lastLeaf(root)
 	off := f.docEnd(last.Line)
-	text := ""
-	if off > 0 && !endsWithBreak(f.src[:off]) {
-		text = f.eol
-	}
 	dash := root.Column - 1 + f.seqIndent()
-	text += pad(root.Column-1) + "images:" + f.eol + f.entryLines(dash, dash+2, kv) + f.eol
+	text := pad(root.Column-1) + "images:" + f.eol + f.entryLines(dash, dash+2, kv)
+	if off > 0 && !endsWithBreak(f.src[:off]) {
+		text = f.eol + text // and the file still ends without one
+	} else {
+		text += f.eol
+	}
 	e.insert(off, text, root, scalar("images"), &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{mapping(kv...)}})
 	return nil
 }
