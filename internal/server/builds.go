@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ferryhq/ferry/api"
+	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/registry"
+)
+
+var (
+	appNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	digestRE  = regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`)
+	commitRE  = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
+)
+
+// postBuild records a build report: POST /api/v1/builds[?wait=30s].
+func (s *Server) postBuild(c *gin.Context) {
+	var wait time.Duration
+	if w := c.Query("wait"); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil || d < 0 {
+			_ = c.Error(fieldError("wait", "%q is not a duration such as 30s", w))
+			return
+		}
+		wait = min(d, s.cfg.MaxWait)
+	}
+	var req api.BuildRequest
+	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := validateBuild(req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ctx := c.Request.Context()
+	rep, err := s.engine.ReportBuild(ctx, promotion.Build{
+		Application:  req.Application,
+		Image:        req.Image,
+		Tag:          req.Tag,
+		Digest:       req.Digest,
+		SourceRepo:   req.SourceRepo,
+		SourceCommit: req.SourceCommit,
+		SourceBranch: req.SourceBranch,
+		CIRunURL:     req.CIRunURL,
+	}, token(c).Actor())
+	s.metrics.build(err)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if wait > 0 && !rep.Promotion.State.Terminal() {
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		p, err := s.engine.Wait(wctx, rep.Promotion.ID)
+		cancel()
+		if err == nil {
+			rep.Promotion = p
+		}
+	}
+	status := http.StatusAccepted
+	if rep.Duplicate {
+		status = http.StatusOK
+	}
+	c.Header("Location", "/api/v1/releases/"+rep.Release.ID)
+	c.JSON(status, api.BuildResponse{
+		Release:   toRelease(rep.Release),
+		Promotion: toPromotion(rep.Promotion, nil),
+		Duplicate: rep.Duplicate,
+	})
+}
+
+// validateBuild checks the syntax of every field and names the first bad one.
+func validateBuild(r api.BuildRequest) error {
+	switch {
+	case r.Application == "":
+		return fieldError("application", "required")
+	case !appNameRE.MatchString(r.Application):
+		return fieldError("application", "%q must be lowercase letters, digits and dashes (at most 63)", r.Application)
+	case r.Image == "":
+		return fieldError("image", "required (the image repository, without tag or digest)")
+	case r.Tag == "":
+		return fieldError("tag", "required")
+	case !tagRE.MatchString(r.Tag):
+		return derrors.New(derrors.Invalid, "invalid_tag", "tag: %q is not a valid tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')", r.Tag)
+	case r.Digest != "" && !digestRE.MatchString(r.Digest):
+		return derrors.New(derrors.Invalid, "invalid_digest", "digest: %q must be sha256: followed by 64 lowercase hex digits", r.Digest)
+	case r.SourceCommit != "" && !commitRE.MatchString(r.SourceCommit):
+		return fieldError("source_commit", "%q is not a commit id (7 to 64 hex digits)", r.SourceCommit)
+	case len(r.SourceBranch) > 255 || hasControl(r.SourceBranch):
+		return fieldError("source_branch", "must be at most 255 printable characters")
+	}
+	if _, err := registry.ParseRepository(r.Image); err != nil {
+		return err
+	}
+	for _, f := range [][2]string{{"source_repo", r.SourceRepo}, {"ci_run_url", r.CIRunURL}} {
+		field, v := f[0], f[1]
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(v) > 2048 {
+			return fieldError(field, "must be an http(s) URL of at most 2048 characters")
+		}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0
+}

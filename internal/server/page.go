@@ -1,0 +1,70 @@
+package server
+
+import (
+	_ "embed"
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/internal/promotion"
+)
+
+//go:embed page.html
+var pageHTML string
+
+var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
+	"short": func(s string) string {
+		if len(s) > 19 && s[:7] == "sha256:" {
+			return s[:19]
+		}
+		if len(s) > 12 {
+			return s[:12]
+		}
+		return s
+	},
+}).Parse(pageHTML))
+
+type pageData struct {
+	Version    string
+	Anonymous  bool
+	Envs       []string
+	Apps       []promotion.AppStatus
+	Errors     []string
+	Promotions []promotion.Promotion
+}
+
+// page renders applications × environments, what is in flight, and the
+// latest promotions. It is public only when anonymous reads are allowed.
+func (s *Server) page(c *gin.Context) {
+	d := pageData{Version: s.cfg.Version, Anonymous: s.cfg.AnonymousRead}
+	if s.cfg.AnonymousRead {
+		ctx := c.Request.Context()
+		seen := map[string]bool{}
+		for _, a := range s.engine.Applications(ctx) {
+			for _, e := range a.Environments {
+				if !seen[e] {
+					seen[e] = true
+					d.Envs = append(d.Envs, e)
+				}
+			}
+			st, err := s.engine.ApplicationStatus(ctx, a.Name)
+			if err != nil {
+				d.Errors = append(d.Errors, a.Name+": "+err.Error())
+				continue
+			}
+			d.Apps = append(d.Apps, st)
+		}
+		page, err := s.engine.Promotions(ctx, promotion.PromotionFilter{Limit: 30})
+		if err != nil {
+			d.Errors = append(d.Errors, "promotions: "+err.Error())
+		}
+		d.Promotions = page.Items
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	if err := pageTmpl.Execute(c.Writer, d); err != nil {
+		s.log.Warn("rendering page", zap.Error(err))
+	}
+}

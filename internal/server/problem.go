@@ -1,0 +1,77 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/api"
+	"github.com/ferryhq/ferry/internal/derrors"
+)
+
+// statusOf is the one table mapping domain error kinds to HTTP statuses.
+var statusOf = map[derrors.Kind]int{
+	derrors.Internal:        http.StatusInternalServerError,
+	derrors.Invalid:         http.StatusBadRequest,
+	derrors.Unauthenticated: http.StatusUnauthorized,
+	derrors.Forbidden:       http.StatusForbidden,
+	derrors.NotFound:        http.StatusNotFound,
+	derrors.Conflict:        http.StatusConflict,
+	derrors.TooLarge:        http.StatusRequestEntityTooLarge,
+	derrors.Unprocessable:   http.StatusUnprocessableEntity,
+	derrors.RateLimited:     http.StatusTooManyRequests,
+	derrors.Unavailable:     http.StatusServiceUnavailable,
+}
+
+// problemType is the URI that identifies a problem code.
+func problemType(code string) string { return "https://ferry.dev/problems/" + code }
+
+// writeErrors is the middleware that turns the first error a handler
+// recorded with c.Error into an RFC 9457 problem response. A 500 reveals
+// nothing of its cause; the cause is logged.
+func writeErrors(log *zap.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Next()
+		if len(c.Errors) == 0 || c.Writer.Written() {
+			return
+		}
+		err := c.Errors[0].Err
+		de, ok := derrors.As(err)
+		if !ok {
+			de = &derrors.Error{Kind: derrors.Internal, Code: "internal", Err: err}
+		}
+		if errors.Is(err, errBodyTooLarge) {
+			de = derrors.New(derrors.TooLarge, "body_too_large", "request body is over the limit")
+		}
+		status := statusOf[de.Kind]
+		detail := de.Detail
+		if de.Kind == derrors.Internal {
+			detail = "internal error; the server log has the cause (request id " + c.GetString(ctxRequestID) + ")"
+			log.Error("request failed", zap.String("request_id", c.GetString(ctxRequestID)), zap.Error(err))
+		}
+		if de.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(int((de.RetryAfter+time.Second-1)/time.Second)))
+		} else if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+			c.Header("Retry-After", "10")
+		}
+		writeProblem(c, status, de.Code, detail)
+	}
+}
+
+func writeProblem(c *gin.Context, status int, code, detail string) {
+	body := api.Problem{
+		Type:     problemType(code),
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   detail,
+		Instance: c.Request.URL.Path,
+		Code:     code,
+	}
+	c.Header("Content-Type", "application/problem+json")
+	c.Status(status)
+	c.Render(-1, problemRender{body})
+}

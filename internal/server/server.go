@@ -1,0 +1,108 @@
+// Package server is Ferry's HTTP front door: the REST API under /api/v1,
+// health and metrics endpoints, and the web page. Handlers call the
+// promotion engine; they hold no business rules of their own.
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/internal/promotion"
+)
+
+// Config tunes the server.
+type Config struct {
+	// MaxBodyBytes bounds request bodies (413 above it).
+	MaxBodyBytes int64
+	// MaxWait bounds ?wait= on build reports. Default 10m.
+	MaxWait time.Duration
+	// Version is shown on the web page.
+	Version string
+	// AnonymousRead lets requests without a token read (GET) the API and
+	// the web page. Default false.
+	AnonymousRead bool
+}
+
+// Pinger is a dependency whose health decides readiness.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the server works with.
+type Deps struct {
+	Engine *promotion.Engine
+	Tokens *Tokens
+	Store  Pinger
+	Log    *zap.Logger
+	// Metrics is the registry /metrics serves; a new one when nil.
+	Metrics *prometheus.Registry
+}
+
+// Server serves Ferry's HTTP API.
+type Server struct {
+	cfg     Config
+	engine  *promotion.Engine
+	tokens  *Tokens
+	store   Pinger
+	log     *zap.Logger
+	metrics *metrics
+	router  *gin.Engine
+}
+
+// New builds the server and its routes.
+func New(cfg Config, d Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 10 * time.Minute
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, engine: d.Engine, tokens: d.Tokens, store: d.Store, log: d.Log,
+		metrics: newMetrics(d.Metrics)}
+	s.router = s.routes(d.Metrics)
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// routes draws the router. Middleware runs in this order on every request:
+//
+//	requestID → recovery → access log + metrics → writeErrors → (per group) authenticate → handler
+//
+// writeErrors sits inside logging so the log records the final status, and
+// outside auth so that auth failures become problem responses too.
+func (s *Server) routes(reg *prometheus.Registry) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(requestID(), recovery(s.log), s.accessLog(), writeErrors(s.log))
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, http.StatusNotFound, "not_found", "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) {
+		writeProblem(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint")
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.serveMetrics(reg))
+	r.GET("/openapi.yaml", s.openapi)
+	r.GET("/", s.page)
+
+	v1 := r.Group("/api/v1", s.authenticate())
+	v1.POST("/builds", s.require(scopeBuilds), s.postBuild)
+	v1.GET("/releases", s.require(scopeRead), s.listReleases)
+	v1.GET("/releases/:id", s.require(scopeRead), s.getRelease)
+	v1.GET("/promotions", s.require(scopeRead), s.listPromotions)
+	v1.GET("/promotions/:id", s.require(scopeRead), s.getPromotion)
+	v1.GET("/applications", s.require(scopeRead), s.listApplications)
+	v1.GET("/applications/:name", s.require(scopeRead), s.getApplication)
+	return r
+}
