@@ -17,17 +17,17 @@ import (
 var (
 	// ErrConflict means the branch kept moving: every attempt to push was
 	// beaten by another writer. Code "git_conflict".
-	ErrConflict = errors.New("branch kept moving under the commit")
+	ErrConflict = errors.New("git conflict")
 	// ErrUnsafePath means a path escapes the repository or goes through a
 	// symbolic link.
 	ErrUnsafePath = errors.New("unsafe path")
 	// ErrAuth means the Git server refused Ferry's credentials. It is a
 	// server-side configuration problem, so it maps to 503 with code
 	// "git_auth_failed", never to 401.
-	ErrAuth = errors.New("git server refused the credentials")
+	ErrAuth = errors.New("git auth failed")
 	// ErrUnavailable means the Git server could not be reached or failed.
 	// Code "git_unavailable".
-	ErrUnavailable = errors.New("git server unavailable")
+	ErrUnavailable = errors.New("git unavailable")
 )
 
 // Stable codes of the domain errors this package returns.
