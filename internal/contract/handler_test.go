@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ferryhq/ferry/api"
+	"github.com/ferryhq/ferry/openapi"
 )
 
 // recordingTB is a testing.TB that records Errorf instead of failing, so
@@ -156,8 +157,8 @@ func TestHandler(t *testing.T) {
 		},
 	}, {
 		name: "unknown field in request", method: "POST", path: "/api/v1/builds", bearer: true,
-		body:    `{"application":"payments","image":"registry.example.com/acme/payments","tag":"1.4.2","tga":"x"}`,
-		handler: accepted,
+		body:     `{"application":"payments","image":"registry.example.com/acme/payments","tag":"1.4.2","tga":"x"}`,
+		handler:  accepted,
 		wantErrs: []string{"request violates"},
 	}, {
 		name: "unknown field in request, expected", method: "POST", path: "/api/v1/builds", bearer: true, invalid: true,
@@ -167,7 +168,7 @@ func TestHandler(t *testing.T) {
 		},
 	}, {
 		name: "valid request marked invalid", method: "POST", path: "/api/v1/builds", body: goodBody, bearer: true, invalid: true,
-		handler: accepted,
+		handler:  accepted,
 		wantErrs: []string{"marked invalid but openapi/ferry.yaml accepts it"},
 	}, {
 		name: "bad digest and wait, expected", method: "POST", path: "/api/v1/builds?wait=soon", bearer: true, invalid: true,
@@ -177,8 +178,8 @@ func TestHandler(t *testing.T) {
 		},
 	}, {
 		name: "image with a tag", method: "POST", path: "/api/v1/builds", bearer: true,
-		body:    `{"application":"payments","image":"payments:1.4.2","tag":"1.4.2"}`,
-		handler: accepted,
+		body:     `{"application":"payments","image":"payments:1.4.2","tag":"1.4.2"}`,
+		handler:  accepted,
 		wantErrs: []string{"request violates"},
 	}, {
 		name: "no token", method: "GET", path: "/api/v1/applications",
@@ -204,11 +205,11 @@ func TestHandler(t *testing.T) {
 		},
 	}, {
 		name: "unknown path answered 404 text", method: "GET", path: "/api/v1/nope", bearer: true, invalid: true,
-		handler: func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
+		handler:  func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) },
 		wantErrs: []string{"want application/problem+json"},
 	}, {
 		name: "unknown path served", method: "GET", path: "/debug/vars",
-		handler: func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") },
+		handler:  func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") },
 		wantErrs: []string{"no operation for GET /debug/vars", "status 200 for a path and method the document does not have"},
 	}, {
 		name: "healthz", method: "GET", path: "/healthz",
@@ -232,6 +233,12 @@ func TestHandler(t *testing.T) {
 		handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, "<!doctype html><title>Ferry</title>")
+		},
+	}, {
+		name: "the document itself", method: "GET", path: "/openapi.yaml",
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			w.Write(openapi.Spec)
 		},
 	}, {
 		name: "web page as JSON", method: "GET", path: "/",

@@ -1,0 +1,68 @@
+package contract
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCoverage(t *testing.T) {
+	shared := New(nil) // as built in TestMain
+	v := shared.For(t)
+	h := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok")
+	}))
+	for _, path := range []string{"/readyz", "/healthz", "/healthz"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	if got, want := shared.Covered(), []string{"getHealthz", "getReadyz"}; !slices.Equal(got, want) {
+		t.Errorf("Covered() = %v, want %v", got, want)
+	}
+	if got := len(shared.Uncovered()); got != 10 {
+		t.Errorf("%d operations uncovered, want 10: %v", got, shared.Uncovered())
+	}
+
+	rec := &recordingTB{TB: t}
+	shared.AssertAllCovered(rec)
+	errs := rec.errors()
+	if len(errs) != 1 || !strings.Contains(errs[0], "createBuild") || strings.Contains(errs[0], "getHealthz") {
+		t.Errorf("AssertAllCovered reported %q, want one error naming createBuild and not getHealthz", errs)
+	}
+
+	// Exercise the rest, each answered with an error the document allows.
+	all := v.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"type":"about:blank","title":"Internal Server Error","status":500,"code":"internal"}`)
+	}))
+	for _, path := range []string{"/api/v1/releases", "/api/v1/releases/r1", "/api/v1/promotions", "/api/v1/promotions/p1", "/api/v1/applications", "/api/v1/applications/a"} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Authorization", "Bearer x")
+		all.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	r := httptest.NewRequest("POST", "/api/v1/builds", strings.NewReader(goodBody))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer x")
+	all.ServeHTTP(httptest.NewRecorder(), r)
+	for _, path := range []string{"/metrics", "/", "/openapi.yaml"} {
+		all.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	rec = &recordingTB{TB: t}
+	shared.AssertAllCovered(rec)
+	if errs := rec.errors(); len(errs) != 0 {
+		t.Errorf("AssertAllCovered after every operation: %q", errs)
+	}
+}
+
+func TestHandlerNeedsT(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Handler on New(nil) did not panic")
+		}
+	}()
+	New(nil).Handler(http.NotFoundHandler())
+}

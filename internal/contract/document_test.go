@@ -1,0 +1,248 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ferryhq/ferry/openapi"
+)
+
+func TestDocumentValidates(t *testing.T) {
+	ctx := context.Background()
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
+	if err != nil {
+		t.Fatalf("loading: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Errorf("openapi = %q, want 3.1", doc.OpenAPI)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		t.Fatalf("validating: %v", err)
+	}
+}
+
+func TestOperations(t *testing.T) {
+	doc := New(t).Doc()
+	want := map[string]string{
+		"POST /api/v1/builds":             "createBuild",
+		"GET /api/v1/releases":            "listReleases",
+		"GET /api/v1/releases/{id}":       "getRelease",
+		"GET /api/v1/promotions":          "listPromotions",
+		"GET /api/v1/promotions/{id}":     "getPromotion",
+		"GET /api/v1/applications":        "listApplications",
+		"GET /api/v1/applications/{name}": "getApplication",
+		"GET /healthz":                    "getHealthz",
+		"GET /readyz":                     "getReadyz",
+		"GET /metrics":                    "getMetrics",
+		"GET /":                           "getIndex",
+		"GET /openapi.yaml":               "getOpenAPI",
+	}
+	got := make(map[string]string)
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			got[key] = op.OperationID
+			t.Run(key, func(t *testing.T) {
+				if len(op.Tags) == 0 || op.Summary == "" || op.Description == "" {
+					t.Errorf("tags %v, summary %q, description %q: want all three", op.Tags, op.Summary, op.Description)
+				}
+				checkSecurity(t, doc, path, op)
+				wantStatus := []string{"500"}
+				if strings.HasPrefix(path, "/api/v1/") {
+					wantStatus = append(wantStatus, "401", "403", "429", "503")
+				}
+				for _, code := range wantStatus {
+					if op.Responses.Value(code) == nil {
+						t.Errorf("no %s response", code)
+					}
+				}
+				for code, ref := range op.Responses.Map() {
+					if n, _ := strconv.Atoi(code); n >= 400 {
+						checkProblemResponse(t, code, ref.Value)
+					}
+				}
+			})
+		}
+	}
+	for key, id := range want {
+		if got[key] != id {
+			t.Errorf("%s: operationId %q, want %q", key, got[key], id)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("document has %d operations, want %d: %v", len(got), len(want), got)
+	}
+
+	build := doc.Paths.Value("/api/v1/builds").Post
+	codes := slices.Sorted(func(yield func(string) bool) {
+		for c := range build.Responses.Map() {
+			if !yield(c) {
+				return
+			}
+		}
+	})
+	wantCodes := []string{"200", "202", "400", "401", "403", "404", "409", "413", "422", "429", "500", "503"}
+	if !slices.Equal(codes, wantCodes) {
+		t.Errorf("createBuild responses %v, want %v", codes, wantCodes)
+	}
+	for _, c := range []string{"429", "503"} {
+		h := build.Responses.Value(c).Value.Headers["Retry-After"]
+		if h == nil || !h.Value.Required {
+			t.Errorf("createBuild %s: Retry-After not a required header", c)
+		}
+	}
+	if h := build.Responses.Value("202").Value.Headers["Location"]; h == nil || !h.Value.Required {
+		t.Errorf("createBuild 202: Location not a required header")
+	}
+}
+
+// checkSecurity checks /api/v1 needs a bearer token with the right scope
+// and nothing else needs one.
+func checkSecurity(t *testing.T, doc *openapi3.T, path string, op *openapi3.Operation) {
+	t.Helper()
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	if !strings.HasPrefix(path, "/api/v1/") {
+		if len(sec) != 0 {
+			t.Errorf("security %v outside /api/v1, want none", sec)
+		}
+		return
+	}
+	want := "read"
+	if op.OperationID == "createBuild" {
+		want = "builds:write"
+	}
+	if len(sec) != 1 || !slices.Equal(sec[0]["bearerAuth"], []string{want}) {
+		t.Errorf("security %v, want bearerAuth with scope %q", sec, want)
+	}
+}
+
+// checkProblemResponse checks an error response is a Problem and nothing else.
+func checkProblemResponse(t *testing.T, code string, r *openapi3.Response) {
+	t.Helper()
+	if len(r.Content) != 1 || r.Content["application/problem+json"] == nil {
+		t.Errorf("%s: content %v, want application/problem+json only", code, slices.Collect(func(yield func(string) bool) {
+			for k := range r.Content {
+				if !yield(k) {
+					return
+				}
+			}
+		}))
+		return
+	}
+	if ref := r.Content["application/problem+json"].Schema.Ref; ref != "#/components/schemas/Problem" {
+		t.Errorf("%s: schema %q, want #/components/schemas/Problem", code, ref)
+	}
+}
+
+// stableCodes are the problem codes the API promises, with their status.
+var stableCodes = map[string]int{
+	"invalid_json": 400, "invalid_field": 400, "unknown_field": 400, "body_too_large": 413,
+	"unauthorized": 401, "forbidden": 403, "unknown_application": 404, "not_found": 404,
+	"invalid_image": 400, "invalid_tag": 400, "invalid_digest": 400,
+	"image_not_of_application": 422, "registry_not_allowed": 422, "tag_not_found": 422, "digest_mismatch": 422,
+	"registry_unavailable": 503, "registry_auth_failed": 503, "registry_rate_limited": 503,
+	"registry_redirect_refused": 503, "registry_digest_inconsistent": 503,
+	"invalid_cursor": 400, "idempotency_key_reused": 409, "request_in_flight": 409,
+	"rate_limited": 429, "not_ready": 503, "internal": 500,
+}
+
+// TestProblemCodes checks the Problem description lists exactly the stable
+// codes with their status, and every example problem uses one of them with
+// its status.
+func TestProblemCodes(t *testing.T) {
+	doc := New(t).Doc()
+	listed := make(map[string]int)
+	for _, m := range regexp.MustCompile("(?m)^\\* `([a-z_]+)` \\(([0-9]{3})\\)").FindAllStringSubmatch(doc.Components.Schemas["Problem"].Value.Description, -1) {
+		listed[m[1]], _ = strconv.Atoi(m[2])
+	}
+	for code, status := range stableCodes {
+		if listed[code] != status {
+			t.Errorf("Problem description lists %q with status %d, want %d", code, listed[code], status)
+		}
+	}
+	for code := range listed {
+		if _, ok := stableCodes[code]; !ok {
+			t.Errorf("Problem description lists %q, which is not a stable code", code)
+		}
+	}
+
+	for name, ref := range doc.Components.Responses {
+		mt := ref.Value.Content["application/problem+json"]
+		if mt == nil || mt.Example == nil {
+			t.Errorf("response %s: no problem example", name)
+			continue
+		}
+		b, _ := json.Marshal(mt.Example)
+		var p struct {
+			Status int    `json:"status"`
+			Code   string `json:"code"`
+			Title  string `json:"title"`
+		}
+		json.Unmarshal(b, &p)
+		if stableCodes[p.Code] != p.Status || p.Title != http.StatusText(p.Status) {
+			t.Errorf("response %s: example code %q status %d title %q disagree", name, p.Code, p.Status, p.Title)
+		}
+	}
+}
+
+// TestExamples checks every component schema has an example that its own
+// schema accepts, and every example of a request or response body is
+// accepted by the body's schema.
+func TestExamples(t *testing.T) {
+	v := New(t)
+	for name, ref := range v.Doc().Components.Schemas {
+		t.Run("schema "+name, func(t *testing.T) {
+			if ref.Value.Example == nil {
+				t.Fatal("no example")
+			}
+			if err := v.visit(ref.Value, ref.Value.Example); err != nil {
+				t.Errorf("example does not validate: %v", err)
+			}
+		})
+	}
+	checkMedia := func(t *testing.T, content openapi3.Content) {
+		for ct, mt := range content {
+			if mt.Schema == nil {
+				continue
+			}
+			examples := map[string]any{}
+			if mt.Example != nil {
+				examples["example"] = mt.Example
+			}
+			for n, ex := range mt.Examples {
+				examples[n] = ex.Value.Value
+			}
+			for n, ex := range examples {
+				if err := v.visit(mt.Schema.Value, ex); err != nil {
+					t.Errorf("%s example %s does not validate: %v", ct, n, err)
+				}
+			}
+		}
+	}
+	for path, item := range v.Doc().Paths.Map() {
+		for method, op := range item.Operations() {
+			t.Run(method+" "+path, func(t *testing.T) {
+				if op.RequestBody != nil {
+					checkMedia(t, op.RequestBody.Value.Content)
+				}
+				for _, r := range op.Responses.Map() {
+					checkMedia(t, r.Value.Content)
+				}
+			})
+		}
+	}
+	for name, r := range v.Doc().Components.Responses {
+		t.Run("response "+name, func(t *testing.T) { checkMedia(t, r.Value.Content) })
+	}
+}

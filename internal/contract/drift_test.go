@@ -1,0 +1,291 @@
+package contract
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ferryhq/ferry/api"
+)
+
+// apiSchemas maps each wire type of package api to its component schema.
+var apiSchemas = map[string]struct {
+	typ    reflect.Type
+	schema string
+}{
+	"BuildRequest":       {reflect.TypeFor[api.BuildRequest](), "BuildRequest"},
+	"BuildResponse":      {reflect.TypeFor[api.BuildResponse](), "BuildResponse"},
+	"Release":            {reflect.TypeFor[api.Release](), "Release"},
+	"Promotion":          {reflect.TypeFor[api.Promotion](), "Promotion"},
+	"ReleaseList":        {reflect.TypeFor[api.ReleaseList](), "ReleaseList"},
+	"PromotionList":      {reflect.TypeFor[api.PromotionList](), "PromotionList"},
+	"ApplicationList":    {reflect.TypeFor[api.ApplicationList](), "ApplicationList"},
+	"ApplicationSummary": {reflect.TypeFor[api.ApplicationSummary](), "ApplicationSummary"},
+	"Application":        {reflect.TypeFor[api.Application](), "Application"},
+	"EnvironmentStatus":  {reflect.TypeFor[api.EnvironmentStatus](), "EnvironmentStatus"},
+	"Image":              {reflect.TypeFor[api.Image](), "Image"},
+	"Problem":            {reflect.TypeFor[api.Problem](), "Problem"},
+}
+
+// TestEveryAPITypeHasASchema parses package api, so a wire type added there
+// without a schema (or a mapping here) fails.
+func TestEveryAPITypeHasASchema(t *testing.T) {
+	entries, err := os.ReadDir("../../api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("../../api", e.Name()), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if ts, ok := n.(*ast.TypeSpec); ok && ts.Name.IsExported() {
+				if _, ok := ts.Type.(*ast.StructType); ok {
+					types = append(types, ts.Name.Name)
+				}
+			}
+			return true
+		})
+	}
+	if len(types) == 0 {
+		t.Fatal("found no struct types in api/")
+	}
+	for _, name := range types {
+		if _, ok := apiSchemas[name]; !ok {
+			t.Errorf("api.%s has no component schema in apiSchemas", name)
+		}
+	}
+	if len(types) != len(apiSchemas) {
+		t.Errorf("api/ has %d struct types %v, apiSchemas maps %d", len(types), types, len(apiSchemas))
+	}
+}
+
+// TestAPITypesMatchSchemas checks each schema's properties are the type's
+// JSON fields, and its required properties are those without omitempty.
+func TestAPITypesMatchSchemas(t *testing.T) {
+	doc := New(t).Doc()
+	for name, m := range apiSchemas {
+		t.Run(name, func(t *testing.T) {
+			s := doc.Components.Schemas[m.schema]
+			if s == nil {
+				t.Fatalf("no schema %s", m.schema)
+			}
+			var fields, required []string
+			for f := range m.typ.Fields() {
+				tag, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if !f.IsExported() || tag == "-" {
+					continue
+				}
+				if tag == "" {
+					tag = f.Name
+				}
+				fields = append(fields, tag)
+				if !slices.Contains(strings.Split(opts, ","), "omitempty") {
+					required = append(required, tag)
+				}
+			}
+			var props []string
+			for p := range s.Value.Properties {
+				props = append(props, p)
+			}
+			slices.Sort(fields)
+			slices.Sort(props)
+			slices.Sort(required)
+			req := slices.Sorted(slices.Values(s.Value.Required))
+			if !slices.Equal(fields, props) {
+				t.Errorf("properties %v, want the JSON fields %v", props, fields)
+			}
+			if !slices.Equal(required, req) {
+				t.Errorf("required %v, want the fields without omitempty %v", req, required)
+			}
+		})
+	}
+}
+
+const (
+	sha256Digest = "sha256:0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
+	sha512Digest = "sha512:" + "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8" + "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
+	commit       = "3b18e512dba79e4c8300dd08aeb37f8e728b8dad"
+)
+
+func minimalRelease() api.Release {
+	return api.Release{
+		ID: "r1", Application: "a", Image: "app", Tag: "v", Digest: sha256Digest,
+		Reference: "app:v@" + sha256Digest, ReportedBy: "ci",
+	}
+}
+
+func fullRelease() api.Release {
+	return api.Release{
+		ID: "01J9Z3X8K6V7Q2M4N5P6R7S8T9", Application: "payments", Image: "localhost:5000/acme/payments",
+		Tag: "1.4.2-rc.1_b7", Digest: sha512Digest, Reference: "localhost:5000/acme/payments:1.4.2-rc.1_b7@" + sha512Digest,
+		SourceRepo: "https://github.com/acme/payments", SourceCommit: commit, SourceBranch: "feature/x",
+		CIRunURL: "https://ci.example.com/runs/1?attempt=2", ReportedBy: "ci-payments",
+		CreatedAt: time.Date(2025, 3, 1, 10, 15, 30, 123456789, time.FixedZone("CET", 3600)),
+	}
+}
+
+func minimalPromotion() api.Promotion {
+	return api.Promotion{ID: "p1", ReleaseID: "r1", Application: "a", Environment: "dev", State: "pending"}
+}
+
+func fullPromotion() api.Promotion {
+	next := time.Date(2025, 3, 1, 10, 16, 0, 0, time.UTC)
+	r := fullRelease()
+	return api.Promotion{
+		ID: "p2", ReleaseID: r.ID, Application: "payments", Environment: "prod", State: "failed",
+		Reason: "pushing: connection refused", CommitSHA: commit + "0123456789abcdef01234567", Noop: true, Attempts: 3,
+		NextAttemptAt: &next, CreatedAt: r.CreatedAt, UpdatedAt: next, Release: &r,
+	}
+}
+
+// TestAPIValuesValidate marshals minimal and fully populated values of
+// every wire type and validates them against their schema.
+func TestAPIValuesValidate(t *testing.T) {
+	v := New(t)
+	tests := []struct {
+		name   string
+		schema string
+		value  any
+	}{
+		{"minimal", "BuildRequest", api.BuildRequest{Application: "a", Image: "app", Tag: "v"}},
+		{"full", "BuildRequest", api.BuildRequest{
+			Application: "payments-eu-1", Image: "registry.example.com/acme/payments", Tag: "1.4.2", Digest: sha256Digest,
+			SourceRepo: "ssh://git@github.com/acme/payments.git", SourceCommit: commit, SourceBranch: "main",
+			CIRunURL: "https://github.com/acme/payments/actions/runs/1",
+		}},
+		{"minimal", "BuildResponse", api.BuildResponse{Release: minimalRelease(), Promotion: minimalPromotion()}},
+		{"full", "BuildResponse", api.BuildResponse{Release: fullRelease(), Promotion: fullPromotion(), Duplicate: true}},
+		{"minimal", "Release", minimalRelease()},
+		{"full", "Release", fullRelease()},
+		{"minimal", "Promotion", minimalPromotion()},
+		{"full", "Promotion", fullPromotion()},
+		{"empty", "ReleaseList", api.ReleaseList{Items: []api.Release{}}},
+		{"full", "ReleaseList", api.ReleaseList{Items: []api.Release{minimalRelease(), fullRelease()}, NextCursor: "c"}},
+		{"empty", "PromotionList", api.PromotionList{Items: []api.Promotion{}}},
+		{"full", "PromotionList", api.PromotionList{Items: []api.Promotion{minimalPromotion(), fullPromotion()}, NextCursor: "c"}},
+		{"empty", "ApplicationList", api.ApplicationList{Items: []api.ApplicationSummary{}}},
+		{"full", "ApplicationList", api.ApplicationList{Items: []api.ApplicationSummary{{
+			Name: "payments", Image: "ghcr.io/acme/payments", Repository: "https://github.com/acme/env.git", Environments: []string{"dev", "prod"},
+		}}}},
+		{"minimal", "ApplicationSummary", api.ApplicationSummary{Name: "a", Image: "app", Repository: "r", Environments: []string{}}},
+		{"minimal", "Application", api.Application{Name: "a", Image: "app", Repository: "r", Environments: []api.EnvironmentStatus{}}},
+		{"full", "Application", api.Application{Name: "a", Image: "app", Repository: "r", Environments: []api.EnvironmentStatus{
+			minimalEnvironment(), fullEnvironment(),
+		}}},
+		{"minimal", "EnvironmentStatus", minimalEnvironment()},
+		{"full", "EnvironmentStatus", fullEnvironment()},
+		{"minimal", "Image", api.Image{Image: "x"}},
+		{"full", "Image", api.Image{Image: "x", Tag: "whatever the file holds", Digest: "sha256:short"}},
+		{"minimal", "Problem", api.Problem{Type: "about:blank", Title: "Internal Server Error", Status: 500, Code: "internal"}},
+		{"full", "Problem", api.Problem{
+			Type: "https://ferry.dev/problems/digest_mismatch", Title: "Unprocessable Entity", Status: 422,
+			Detail: "registry serves another digest", Instance: "/api/v1/builds", Code: "digest_mismatch",
+		}},
+	}
+	covered := make(map[string]bool)
+	for _, tt := range tests {
+		covered[tt.schema] = true
+		t.Run(tt.schema+"/"+tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.CheckSchema(tt.schema, b); err != nil {
+				t.Errorf("%s: %v", b, err)
+			}
+		})
+	}
+	for name := range apiSchemas {
+		if !covered[apiSchemas[name].schema] {
+			t.Errorf("no value of api.%s validated", name)
+		}
+	}
+}
+
+func minimalEnvironment() api.EnvironmentStatus {
+	return api.EnvironmentStatus{Name: "dev", Promotion: "commit", Branch: "main", Path: "dev.yaml", Kind: "kustomize", InFlight: []api.Promotion{}}
+}
+
+func fullEnvironment() api.EnvironmentStatus {
+	return api.EnvironmentStatus{
+		Name: "prod", From: "stage", Promotion: "pull-request", Branch: "main", Path: "apps/a/prod/values.yaml", Kind: "helm",
+		HeadCommit: commit, Current: &api.Image{Image: "app", Tag: "v", Digest: sha256Digest}, ReleaseID: "r1",
+		Error: "", InFlight: []api.Promotion{minimalPromotion()},
+	}
+}
+
+// TestSchemasRefuse checks the constraints the server enforces are in the
+// document: each value must fail its schema.
+func TestSchemasRefuse(t *testing.T) {
+	v := New(t)
+	build := func(f func(*api.BuildRequest)) api.BuildRequest {
+		b := api.BuildRequest{Application: "payments", Image: "registry.example.com/acme/payments", Tag: "1.4.2"}
+		f(&b)
+		return b
+	}
+	tests := []struct {
+		name   string
+		schema string
+		value  any
+	}{
+		{"uppercase application", "BuildRequest", build(func(b *api.BuildRequest) { b.Application = "Payments" })},
+		{"application starting with -", "BuildRequest", build(func(b *api.BuildRequest) { b.Application = "-a" })},
+		{"application ending with -", "BuildRequest", build(func(b *api.BuildRequest) { b.Application = "a-" })},
+		{"application of 64 characters", "BuildRequest", build(func(b *api.BuildRequest) { b.Application = strings.Repeat("a", 64) })},
+		{"empty application", "BuildRequest", build(func(b *api.BuildRequest) { b.Application = "" })},
+		{"uppercase image", "BuildRequest", build(func(b *api.BuildRequest) { b.Image = "Registry.example.com/acme/payments" })},
+		{"image with tag", "BuildRequest", build(func(b *api.BuildRequest) { b.Image = "payments:1.4.2" })},
+		{"image with digest", "BuildRequest", build(func(b *api.BuildRequest) { b.Image = "acme/payments@" + sha256Digest })},
+		{"image of 256 characters", "BuildRequest", build(func(b *api.BuildRequest) { b.Image = strings.Repeat("a", 256) })},
+		{"empty image", "BuildRequest", build(func(b *api.BuildRequest) { b.Image = "" })},
+		{"tag starting with .", "BuildRequest", build(func(b *api.BuildRequest) { b.Tag = ".x" })},
+		{"tag of 129 characters", "BuildRequest", build(func(b *api.BuildRequest) { b.Tag = strings.Repeat("a", 129) })},
+		{"tag with /", "BuildRequest", build(func(b *api.BuildRequest) { b.Tag = "a/b" })},
+		{"empty tag", "BuildRequest", build(func(b *api.BuildRequest) { b.Tag = "" })},
+		{"uppercase digest", "BuildRequest", build(func(b *api.BuildRequest) { b.Digest = strings.ToUpper(sha256Digest) })},
+		{"short digest", "BuildRequest", build(func(b *api.BuildRequest) { b.Digest = "sha256:abc" })},
+		{"sha256 prefix with 128 hex", "BuildRequest", build(func(b *api.BuildRequest) { b.Digest = "sha256:" + sha512Digest[7:] })},
+		{"md5 digest", "BuildRequest", build(func(b *api.BuildRequest) { b.Digest = "md5:d41d8cd98f00b204e9800998ecf8427e" })},
+		{"relative ci_run_url", "BuildRequest", build(func(b *api.BuildRequest) { b.CIRunURL = "runs/1" })},
+		{"scp-like source_repo", "BuildRequest", build(func(b *api.BuildRequest) { b.SourceRepo = "git@github.com:acme/payments.git" })},
+		{"unknown field", "BuildRequest", map[string]string{"application": "a", "image": "app", "tag": "v", "tga": "v"}},
+		{"missing tag", "BuildRequest", map[string]string{"application": "a", "image": "app"}},
+		{"nil items", "ReleaseList", api.ReleaseList{}},
+		{"nil items", "PromotionList", api.PromotionList{}},
+		{"nil items", "ApplicationList", api.ApplicationList{}},
+		{"nil environments", "Application", api.Application{Name: "a", Image: "app", Repository: "r"}},
+		{"nil in_flight", "EnvironmentStatus", api.EnvironmentStatus{Name: "dev", Promotion: "commit", Branch: "main", Path: "p", Kind: "helm"}},
+		{"unknown promotion mode", "EnvironmentStatus", func() api.EnvironmentStatus { e := minimalEnvironment(); e.Promotion = "push"; return e }()},
+		{"unknown state", "Promotion", func() api.Promotion { p := minimalPromotion(); p.State = "done"; return p }()},
+		{"negative attempts", "Promotion", func() api.Promotion { p := minimalPromotion(); p.Attempts = -1; return p }()},
+		{"short commit", "Promotion", func() api.Promotion { p := minimalPromotion(); p.CommitSHA = "3b18e51"; return p }()},
+		{"problem status 200", "Problem", api.Problem{Type: "about:blank", Title: "OK", Status: 200, Code: "x"}},
+		{"problem without code", "Problem", api.Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
+		{"release without digest", "Release", func() api.Release { r := minimalRelease(); r.Digest = ""; return r }()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.schema+"/"+tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.CheckSchema(tt.schema, b); err == nil {
+				t.Errorf("%s passes schema %s, want it refused", b, tt.schema)
+			}
+		})
+	}
+}
