@@ -1,0 +1,135 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+var fuzzTargets = []Target{
+	{Kind: Kustomize, Image: "ghcr.io/acme/payments"},
+	{Kind: Helm},
+	{Kind: Manifest, Image: "ghcr.io/acme/payments"},
+	{Kind: Marker, Name: "payments", Image: "ghcr.io/acme/payments"},
+}
+
+// FuzzSet feeds random YAML to every target kind: Set must never panic, and
+// when it edits, the output parses, reads back, is stable, and differs from
+// the input only inside the values written (for kinds that only replace).
+func FuzzSet(f *testing.F) {
+	inputs, _ := filepath.Glob("testdata/*/input.yaml")
+	corpus, _ := filepath.Glob("testdata/corpus/*/input.yaml")
+	for _, p := range append(inputs, corpus...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for k := range fuzzTargets {
+			f.Add(b, uint8(k))
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
+		target := fuzzTargets[int(k)%len(fuzzTargets)]
+		out, changed, err := Set("f.yaml", src, target, testImage)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || out != nil {
+				t.Fatalf("error %v (%T) with output %q", err, err, out)
+			}
+			return
+		}
+		if !changed {
+			if !bytes.Equal(out, src) {
+				t.Fatalf("unchanged but output differs")
+			}
+			return
+		}
+		if err := parseAll(out); err != nil {
+			t.Fatalf("output does not parse: %v\n%s", err, out)
+		}
+		img, err := Get("f.yaml", out, target)
+		if err != nil || img.Tag != testImage.Tag || img.Digest != testImage.Digest {
+			t.Fatalf("Get after Set = %v, %v", img, err)
+		}
+		again, changed, err := Set("f.yaml", out, target, testImage)
+		if err != nil || changed || !bytes.Equal(again, out) {
+			t.Fatalf("second Set changed=%v err=%v", changed, err)
+		}
+		if target.Kind != Kustomize {
+			checkOnlyValuesChanged(t, src, out)
+		}
+	})
+}
+
+func parseAll(b []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if err.Error() == "EOF" {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// checkOnlyValuesChanged splits both files into the same lines and checks
+// that every line that differs differs only in a middle part that, in the
+// output, is made of the values written (and quotes), and in the input holds
+// no comment.
+func checkOnlyValuesChanged(t *testing.T, src, out []byte) {
+	t.Helper()
+	a, b := strings.SplitAfter(string(src), "\n"), strings.SplitAfter(string(out), "\n")
+	if len(a) != len(b) {
+		t.Fatalf("line count changed from %d to %d", len(a), len(b))
+	}
+	written := []string{testImage.Tag + "@" + testImage.Digest, testImage.Digest, testImage.Tag}
+	for i := range a {
+		if a[i] == b[i] {
+			continue
+		}
+		x, y := a[i], b[i]
+		p := 0
+		for p < len(x) && p < len(y) && x[p] == y[p] {
+			p++
+		}
+		s := 0
+		for s < len(x)-p && s < len(y)-p && x[len(x)-1-s] == y[len(y)-1-s] {
+			s++
+		}
+		if strings.ContainsAny(x[p:len(x)-s], "#\r\n") {
+			t.Fatalf("line %d: changed bytes %q include a comment or line break", i+1, x[p:len(x)-s])
+		}
+		// Widen the changed part of the output to the whole token around it.
+		lo, hi := p, len(y)-s
+		for lo > 0 && !strings.ContainsRune(" \t'\"[{,", rune(y[lo-1])) {
+			lo--
+		}
+		for hi < len(y) && !strings.ContainsRune(" \t'\"]},\r\n", rune(y[hi])) {
+			hi++
+		}
+		// Line alignment of common prefix and suffix is ambiguous around
+		// spaces, so compare word by word: a word of the output's changed part
+		// is a written value or was there before.
+		before := strings.Fields(x[min(lo, len(x)):max(min(len(x)-s+(hi-(len(y)-s)), len(x)), min(lo, len(x)))])
+		for _, w := range strings.Fields(y[lo:hi]) {
+			w = strings.Trim(w, `'",[]{}`)
+			ok := false
+			for _, v := range written {
+				ok = ok || strings.HasSuffix(w, v)
+			}
+			for _, v := range before {
+				ok = ok || strings.Trim(v, `'",[]{}`) == w
+			}
+			if !ok {
+				t.Fatalf("line %d: changed word %q is not a written value (line %q → %q)", i+1, w, x, y)
+			}
+		}
+	}
+}
