@@ -153,7 +153,7 @@ var stableCodes = map[string]int{
 	"image_not_of_application": 422, "registry_not_allowed": 422, "tag_not_found": 422, "digest_mismatch": 422,
 	"registry_unavailable": 503, "registry_auth_failed": 503, "registry_rate_limited": 503,
 	"registry_redirect_refused": 503, "registry_digest_inconsistent": 503,
-	"invalid_cursor": 400, "idempotency_key_reused": 409, "request_in_flight": 409,
+	"git_unavailable": 503, "invalid_cursor": 400, "idempotency_key_reused": 409, "request_in_flight": 409,
 	"rate_limited": 429, "not_ready": 503, "internal": 500,
 }
 
