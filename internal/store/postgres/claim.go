@@ -11,6 +11,20 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
+// claimQuery leases the due promotions, oldest first ($1 now, $2 limit,
+// $3 owner, $4 lease end). The partial index promotions_due holds only
+// pending rows, in that order.
+var claimQuery = `WITH due AS (
+		SELECT id FROM promotions
+		WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
+		ORDER BY created_at, id
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED
+	)
+	UPDATE promotions p SET lease_owner = $3, lease_until = $4
+	FROM due WHERE p.id = due.id
+	RETURNING ` + prefixed("p.", promotionColumns)
+
 // ClaimDue leases up to limit due promotions to owner, oldest first.
 // FOR UPDATE SKIP LOCKED lets replicas claim at the same time: each locks
 // rows the others have not, and a row another claim just leased fails the
@@ -24,16 +38,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	}
 	now = ts(now)
 	until := ts(now.Add(lease))
-	ps, err := list(ctx, s.pool, `WITH due AS (
-			SELECT id FROM promotions
-			WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
-			ORDER BY created_at, id
-			LIMIT $2
-			FOR UPDATE SKIP LOCKED
-		)
-		UPDATE promotions p SET lease_owner = $3, lease_until = $4
-		FROM due WHERE p.id = due.id
-		RETURNING `+prefixed("p.", promotionColumns),
+	ps, err := list(ctx, s.pool, claimQuery,
 		[]any{now, limit, owner, until}, scanPromotion)
 	if err != nil {
 		return nil, fmt.Errorf("claiming promotions for %q: %w", owner, err)

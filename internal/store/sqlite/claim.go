@@ -10,6 +10,12 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
+// claimQuery selects the due promotions, oldest first: the
+// (state, created_at, id) index yields pending rows in that order.
+const claimQuery = `SELECT ` + promotionColumns + ` FROM promotions
+	WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
+	ORDER BY created_at, id LIMIT ?`
+
 // ClaimDue leases up to limit due promotions to owner, oldest first. Claims
 // are serialized by the single writer connection, so two claimers never get
 // the same promotion.
@@ -24,10 +30,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	until := store.Time(now.Add(lease))
 	var ps []promotion.Promotion
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		// The (state, created_at, id) index yields pending rows oldest first.
-		rows, err := tx.QueryContext(ctx, `SELECT `+promotionColumns+` FROM promotions
-			WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
-			ORDER BY created_at, id LIMIT ?`, micros(now), micros(now), limit)
+		rows, err := tx.QueryContext(ctx, claimQuery, micros(now), micros(now), limit)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
+)
+
+// explain returns PostgreSQL's plan for q.
+func explain(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	rows, err := s.pool.Query(context.Background(), "EXPLAIN "+q, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", q, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", q, err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestListPlans checks, on 100,000 analyzed promotions, that every list
+// filter reads an index, with no sequential scan, and that single filters
+// and application+environment read it in order, with no sort.
+func TestListPlans(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	// 20 applications × 5 environments × 8 states, one release per 1000 rows.
+	for _, q := range []string{
+		`INSERT INTO releases (id, application, repository, tag, digest, created_at)
+		 SELECT 'rel-' || r, 'app-' || (r % 20), 'registry.example.com/app', 'v' || r, 'sha256:' || r,
+		        timestamptz '2025-01-01' + r * interval '1 minute'
+		 FROM generate_series(0, 99) r`,
+		`INSERT INTO promotions (id, release_id, application, environment, state, next_attempt_at, lease_until, created_at, updated_at)
+		 SELECT 'prm-' || lpad(n::text, 7, '0'), 'rel-' || (n / 1000), 'app-' || ((n / 1000) % 20),
+		        (ARRAY['dev','qa','stage','prod','dr'])[n % 5 + 1],
+		        (ARRAY['pending','waiting','committed','pr-open','merged','rejected','superseded','failed'])[(n / 5) % 8 + 1],
+		        t, '0001-01-01Z', t, t
+		 FROM generate_series(0, 99999) n,
+		      LATERAL (SELECT timestamptz '2025-01-01' + (n / 1000) * interval '1 minute' + (n % 1000) * interval '1 millisecond' AS t) x`,
+		`ANALYZE releases`,
+		`ANALYZE promotions`,
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatalf("loading: %v", err)
+		}
+	}
+	cursor := &store.Cursor{CreatedAt: time.Date(2025, 1, 1, 2, 0, 0, 0, time.UTC), ID: "prm-0120000"}
+	for _, tc := range []struct {
+		name   string
+		f      promotion.PromotionFilter
+		sorted bool // read in index order, no Sort node
+	}{
+		{"none", promotion.PromotionFilter{}, true},
+		{"application", promotion.PromotionFilter{Application: "app-7"}, true},
+		{"environment", promotion.PromotionFilter{Environment: "prod"}, true},
+		{"state", promotion.PromotionFilter{State: promotion.StateFailed}, true},
+		{"release", promotion.PromotionFilter{ReleaseID: "rel-17"}, true},
+		{"application and environment", promotion.PromotionFilter{Application: "app-7", Environment: "prod"}, true},
+		{"environment and state", promotion.PromotionFilter{Environment: "prod", State: promotion.StateMerged}, false},
+		{"application, environment and state", promotion.PromotionFilter{Application: "app-7", Environment: "prod", State: promotion.StateMerged}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []*store.Cursor{nil, cursor} {
+				q, args := listPromotionsQuery(tc.f, 50, c)
+				p := explain(t, s, q, args)
+				t.Logf("cursor %v:\n%s", c != nil, p)
+				if strings.Contains(p, "Seq Scan") || !strings.Contains(p, "Index") {
+					t.Errorf("plan does not use an index:\n%s", p)
+				}
+				if tc.sorted && strings.Contains(p, "Sort") {
+					t.Errorf("plan sorts:\n%s", p)
+				}
+			}
+		})
+	}
+	t.Run("claim", func(t *testing.T) {
+		now := time.Date(2025, 1, 1, 1, 0, 0, 0, time.UTC)
+		p := explain(t, s, claimQuery, []any{now, 10, "w", now.Add(time.Minute)})
+		t.Logf("%s", p)
+		if strings.Contains(p, "Seq Scan on promotions") || strings.Contains(p, "Sort") {
+			t.Errorf("claim plan scans or sorts:\n%s", p)
+		}
+	})
+}
