@@ -53,7 +53,8 @@ func FuzzSet(f *testing.F) {
 			t.Fatalf("output does not parse: %v\n%s", err, out)
 		}
 		img, err := Get("f.yaml", out, target)
-		if err != nil || img.Tag != testImage.Tag || img.Digest != testImage.Digest {
+		// A file may hold only a digest (a lone ferry:digest marker).
+		if err != nil || (img.Tag != testImage.Tag && img.Tag != "") || img.Digest != testImage.Digest {
 			t.Fatalf("Get after Set = %v, %v", img, err)
 		}
 		again, changed, err := Set("f.yaml", out, target, testImage)
