@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
@@ -27,8 +28,10 @@ func parseURL(raw string) (*transport.Endpoint, error) {
 	default:
 		return nil, fmt.Errorf("gitrepo: URL scheme %q is not supported (https, http, ssh, file)", ep.Protocol)
 	}
-	if ep.Protocol == "file" && !filepath.IsAbs(ep.Path) {
-		return nil, fmt.Errorf("gitrepo: local repository path %q is not absolute", ep.Path)
+	// go-git makes a relative path absolute against the working directory;
+	// a service should not depend on where it was started.
+	if ep.Protocol == "file" && !strings.HasPrefix(raw, "file://") && !filepath.IsAbs(raw) {
+		return nil, fmt.Errorf("gitrepo: local repository path %q is not absolute", raw)
 	}
 	return ep, nil
 }

@@ -334,3 +334,68 @@ func TestCommitBuildErrorAborts(t *testing.T) {
 		t.Errorf("remote moved to %s", got)
 	}
 }
+
+// TestCommitRetriesAfterServerSideRace covers the race the advertised refs
+// cannot show: the branch moves after Ferry saw it and before the server
+// updates it, so receive-pack itself refuses the update.
+func TestCommitRetriesAfterServerSideRace(t *testing.T) {
+	t.Parallel()
+	bare := newBare(t, envFiles())
+	hook := `#!/bin/sh
+# Outside the push quarantine, so that the racing commit is really stored.
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+if [ ! -e raced ]; then
+	touch raced
+	old=$(git rev-parse refs/heads/main)
+	new=$(echo "Racing human" | git commit-tree "$old^{tree}" -p "$old")
+	git update-ref refs/heads/main "$new" "$old"
+fi
+`
+	writeFiles(t, bare, map[string]string{"hooks/pre-receive": "exec:" + hook})
+	r := openRepo(t, Config{URL: bare})
+	calls := 0
+	res, err := r.Commit(context.Background(), "main", func(Snapshot) (Change, error) {
+		calls++
+		return Change{Message: "Ferry\n", Files: map[string][]byte{"ferry.yaml": []byte("raced\n")}}, nil
+	})
+	if err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if calls != 2 || res.Attempts != 2 {
+		t.Errorf("build called %d times, %d attempts; want 2", calls, res.Attempts)
+	}
+	if got := git(t, bare, "log", "-1", "--format=%s", "main^"); got != "Racing human" {
+		t.Errorf("parent of Ferry's commit is %q, want the racing commit", got)
+	}
+	if got := git(t, bare, "rev-parse", "main"); got != res.SHA {
+		t.Errorf("main = %s, want %s", got, res.SHA)
+	}
+	fsck(t, bare)
+}
+
+// TestCommitRefusedByServer: a push refused while the branch stays put is a
+// failure of the server (503), not a conflict, and is not retried.
+func TestCommitRefusedByServer(t *testing.T) {
+	t.Parallel()
+	bare := newBare(t, envFiles())
+	head := git(t, bare, "rev-parse", "main")
+	writeFiles(t, bare, map[string]string{"hooks/pre-receive": "exec:#!/bin/sh\necho 'policy says no' >&2\nexit 1\n"})
+	r := openRepo(t, Config{URL: bare})
+	calls := 0
+	_, err := r.Commit(context.Background(), "main", func(Snapshot) (Change, error) {
+		calls++
+		return Change{Message: "Ferry\n", Files: map[string][]byte{"ferry.yaml": []byte("refused\n")}}, nil
+	})
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrConflict) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	if de, ok := derrors.As(err); !ok || de.Kind != derrors.Unavailable || de.Code != CodeUnavailable {
+		t.Errorf("domain error = %+v", de)
+	}
+	if calls != 1 {
+		t.Errorf("build called %d times, want 1", calls)
+	}
+	if got := git(t, bare, "rev-parse", "main"); got != head {
+		t.Errorf("remote moved to %s", got)
+	}
+}

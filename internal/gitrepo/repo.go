@@ -47,6 +47,12 @@ func Open(cfg Config, log *zap.Logger) (*Repo, error) {
 		log = zap.NewNop()
 	}
 	url := redactedURL(ep)
+	if ep.Protocol == "file" {
+		// For a bare path go-git's push walks every object of the remote's
+		// history to find what to leave out (0.5 s at 500 commits); with a
+		// file:// URL it only looks at the shallow clone.
+		cfg.URL = "file://" + ep.Path
+	}
 	return &Repo{
 		cfg:    cfg,
 		url:    url,
