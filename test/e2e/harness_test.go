@@ -1,0 +1,331 @@
+// Package e2e runs the real ferry binary against real parts: an in-process
+// OCI registry or Debian's docker-registry, bare Git repositories and the git
+// CLI, and SQLite on disk.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/ferryhq/ferry/deploy/examples"
+)
+
+// ferryBin is the binary built once for the whole package.
+var ferryBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ferry-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ferryBin = filepath.Join(dir, "ferry")
+	build := exec.Command("go", "build", "-race", "-o", ferryBin, "github.com/ferryhq/ferry/cmd/ferry")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ferry:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// git runs the git CLI in dir and returns its trimmed output.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@localhost",
+		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@localhost", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// envRepo makes a bare repository seeded with the example env repo, its
+// registry host replaced by regHost, plus extra files; it returns the bare
+// repo's path.
+func envRepo(t *testing.T, regHost string, extra map[string]string) string {
+	t.Helper()
+	work := t.TempDir()
+	err := fs.WalkDir(examples.EnvRepo, "env-repo", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := examples.EnvRepo.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(work, strings.TrimPrefix(p, "env-repo/"))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(dst, []byte(strings.ReplaceAll(string(b), "registry.example.com", regHost)), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, content := range extra {
+		dst := filepath.Join(work, p)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(t, work, "init", "-q", "-b", "main")
+	git(t, work, "add", "-A")
+	git(t, work, "commit", "-q", "-m", "seed")
+	bare := filepath.Join(t.TempDir(), "env.git")
+	git(t, work, "clone", "-q", "--bare", work, bare)
+	return bare
+}
+
+// testRegistry is go-containerregistry's in-process registry.
+type testRegistry struct {
+	host string
+}
+
+func newRegistry(t *testing.T) *testRegistry {
+	t.Helper()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	return &testRegistry{host: strings.TrimPrefix(srv.URL, "http://")}
+}
+
+// push writes a random image to repo:tag and returns its digest.
+func (r *testRegistry) push(t *testing.T, repo, tag string) string {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.NewTag(r.host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	return digestOf(t, img)
+}
+
+// pushIndex writes a random two-platform index and returns the digests of
+// the index and of its first manifest.
+func (r *testRegistry) pushIndex(t *testing.T, repo, tag string) (index, platform string) {
+	t.Helper()
+	idx, err := random.Index(128, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.NewTag(r.host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String(), m.Manifests[0].Digest.String()
+}
+
+func digestOf(t *testing.T, img v1.Image) string {
+	t.Helper()
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}
+
+// freeAddr returns a 127.0.0.1 address nothing listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// ferry is a running ferry binary.
+type ferry struct {
+	url string
+	cmd *exec.Cmd
+	mu  sync.Mutex
+	out bytes.Buffer // stdout and stderr
+}
+
+// output returns everything the process printed so far.
+func (f *ferry) output() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.out.String()
+}
+
+type lockedWriter struct{ f *ferry }
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	return w.f.out.Write(p)
+}
+
+// startFerry runs `ferry serve` with args until the test ends, and waits
+// until /readyz answers 200.
+func startFerry(t *testing.T, addr string, args ...string) *ferry {
+	t.Helper()
+	f := &ferry{url: "http://" + addr}
+	f.cmd = exec.Command(ferryBin, append([]string{"serve"}, args...)...)
+	f.cmd.Stdout, f.cmd.Stderr = lockedWriter{f}, lockedWriter{f}
+	if err := f.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = f.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = f.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = f.cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("ferry output:\n%s", f.output())
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			t.Fatalf("ferry exited early:\n%s", f.output())
+		default:
+		}
+		resp, err := http.Get(f.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return f
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("ferry not ready after 60s:\n%s", f.output())
+	return nil
+}
+
+// writeConfig writes a server config file and returns its path.
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ferry-server.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// response is an HTTP answer with its body decoded as JSON into a map.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decoding %s: %v", r.body, err)
+	}
+}
+
+// call sends an HTTP request to ferry.
+func (f *ferry) call(t *testing.T, method, path, token string, body io.Reader, headers ...string) response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, f.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// run runs the ferry binary as a client and returns its exit code and output.
+func run(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), out.String()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, out.String()
+}
+
+// lines returns the non-empty lines of s.
+func lines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
