@@ -32,7 +32,11 @@ func (s *Server) postBuild(c *gin.Context) {
 			_ = c.Error(fieldError("wait", "%q is not a duration such as 30s", w))
 			return
 		}
-		wait = min(d, s.cfg.MaxWait)
+		if d > s.cfg.MaxWait {
+			_ = c.Error(fieldError("wait", "%q is over the limit of %s", w, s.cfg.MaxWait))
+			return
+		}
+		wait = d
 	}
 	var req api.BuildRequest
 	if err := decodeJSON(c, s.cfg.MaxBodyBytes, &req); err != nil {

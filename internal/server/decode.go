@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -52,7 +53,59 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return derrors.New(derrors.Invalid, "invalid_json", "request body has data after the JSON object")
 	}
+	return exactMembers(body, v)
+}
+
+// exactMembers refuses what encoding/json lets through: a body that is not
+// an object (null), a member name that matches a field of v only when case
+// is ignored, and a member given twice (which other parsers may read
+// differently).
+func exactMembers(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return derrors.New(derrors.Invalid, "invalid_json", "request body must be a JSON object")
+	}
+	known := jsonNames(reflect.TypeOf(v))
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonError(err)
+		}
+		key, _ := tok.(string)
+		switch {
+		case !known[key]:
+			return derrors.New(derrors.Invalid, "unknown_field", "unknown field %q", key)
+		case seen[key]:
+			return derrors.New(derrors.Invalid, "invalid_json", "field %q appears twice", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return jsonError(err)
+		}
+	}
 	return nil
+}
+
+// jsonNames returns the JSON member names of the struct t points to.
+func jsonNames(t reflect.Type) map[string]bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case name == "":
+			names[f.Name] = true
+		default:
+			names[name] = true
+		}
+	}
+	return names
 }
 
 // jsonDepth returns the deepest nesting of objects and arrays, ignoring strings.
@@ -87,7 +140,7 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return derrors.New(derrors.Invalid, "invalid_json", "request body must be a JSON object")
 		}
-		return derrors.New(derrors.Invalid, "invalid_field", "field %q must be a %s, not %s", typ.Field, typ.Type, typ.Value)
+		return derrors.New(derrors.Invalid, "invalid_json", "field %q must be a %s, not %s", typ.Field, typ.Type, typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return derrors.New(derrors.Invalid, "invalid_json", "malformed JSON: the body ends early")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
