@@ -2,7 +2,9 @@ package gitrepo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -163,6 +165,9 @@ func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts in
 func (r *Repo) write(c *clone, parent plumbing.Hash, change Change) (plumbing.Hash, error) {
 	if len(change.Files) == 0 {
 		return plumbing.ZeroHash, nil
+	}
+	if strings.TrimSpace(change.Message) == "" {
+		return plumbing.ZeroHash, errors.New("empty commit message")
 	}
 	edit, err := newDirEdit(change.Files)
 	if err != nil {

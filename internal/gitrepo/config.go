@@ -48,8 +48,8 @@ type Auth struct {
 	// Username and Token are sent as HTTP basic auth. Username defaults to
 	// DefaultTokenUsername when Token is set.
 	Username, Token string
-	// SSHKey is a PEM private key for ssh:// and scp-like URLs; without it the
-	// SSH agent is used.
+	// SSHKey is a PEM private key for ssh:// and scp-like URLs, for the URL's
+	// user or "git"; without it the SSH agent is used.
 	SSHKey           []byte
 	SSHKeyPassphrase string
 	// SSHKnownHosts is the known_hosts file checked for the server's host key;
