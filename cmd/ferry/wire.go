@@ -12,6 +12,7 @@ import (
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
 	"github.com/ferryhq/ferry/internal/store"
+	"github.com/ferryhq/ferry/internal/store/postgres"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
 )
 
@@ -34,7 +35,7 @@ func build(ctx context.Context, cfg *config.Server, log *zap.Logger) (*deps, err
 	var err error
 	switch cfg.Store.Driver {
 	case "postgres":
-		err = fmt.Errorf("the postgres driver is not built yet") // TODO(postgres): wire postgres.Open
+		d.store, err = postgres.Open(ctx, cfg.Store.DSN.Value())
 	default:
 		d.store, err = sqlite.Open(ctx, cfg.Store.DSN.Value())
 	}
