@@ -79,6 +79,13 @@ func (f *file) markers(name string) ([]marked, error) {
 	if len(found) == 0 {
 		return nil, notFoundf(f.name, 0, "no ferry:image, ferry:tag or ferry:digest marker for %s", name)
 	}
+	seen := map[*yaml.Node]string{}
+	for _, m := range found {
+		if w, ok := seen[m.val]; ok && w != m.what {
+			return nil, errorf(f.name, m.val.Line, "one value carries both ferry:%s and ferry:%s markers for %s", w, m.what, name)
+		}
+		seen[m.val] = m.what
+	}
 	return found, nil
 }
 

@@ -52,6 +52,7 @@ func TestSetRefuses(t *testing.T) {
 		{"kustomize newTag is a map", "images:\n- name: ghcr.io/acme/payments\n  newTag: {a: b}\n", kustomize, testImage, nil, 3, "found a mapping where a string is expected", false},
 		{"kustomize flow root", "{resources: [a.yaml]}\n", kustomize, testImage, nil, 1, "flow-style mapping", false},
 		{"marker on a mapping", "app: # ferry:tag payments\n  a: b\n", marker, testImage, nil, 1, "marker ferry:tag payments is not on a string value", false},
+		{"two markers on one value", "tag: v1 # ferry:tag payments ferry:digest payments\n", marker, testImage, nil, 1, "both ferry:tag and ferry:digest markers", false},
 		{"no digest", "image:\n  tag: v1\n", helm, Image{Repository: "ghcr.io/acme/payments", Tag: "v1"}, nil, 0, "invalid digest", false},
 		{"no tag", "image:\n  tag: v1\n", helm, Image{Repository: "ghcr.io/acme/payments", Digest: testDigest}, nil, 0, "invalid tag", false},
 		{"manifest without that repo", "image: ghcr.io/acme/payments-worker:v1\n", manifest, testImage, nil, 0, "no image: field of ghcr.io/acme/payments", true},
