@@ -137,6 +137,10 @@ func (e *Engine) Wait(ctx context.Context, id string) (Promotion, error) {
 	for {
 		ch := e.changes()
 		p, err := e.store.GetPromotion(ctx, id)
+		if err != nil && ctx.Err() != nil {
+			// The caller's wait ended before or during the read.
+			return e.store.GetPromotion(context.WithoutCancel(ctx), id)
+		}
 		if err != nil || p.State.Terminal() {
 			return p, err
 		}
