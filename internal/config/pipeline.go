@@ -79,7 +79,9 @@ type HelmPaths struct {
 
 var (
 	kinds   = []string{"kustomize", "helm", "manifest", "marker"}
-	imageRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]|__|-+)?[a-z0-9]*)*$`)
+	// imageRE follows the distribution reference grammar: path components
+	// are alphanumerics joined by ".", "_", "__" or runs of "-".
+	imageRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$`)
 )
 
 // ParsePipeline decodes and validates ferry.yaml. repoBranch is the default branch.

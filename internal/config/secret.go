@@ -9,8 +9,8 @@ import (
 )
 
 // Secret is a credential read from the config file, an environment variable
-// or a file. It never prints its value: String, MarshalJSON and MarshalYAML
-// all give "[redacted]".
+// or a file. It never prints its value: String, GoString, MarshalJSON and
+// MarshalYAML all give "[redacted]".
 //
 //	password: literal-value          # discouraged outside development
 //	password: {env: GHCR_TOKEN}
@@ -30,6 +30,9 @@ func (s Secret) Value() string { return s.value }
 func (s Secret) IsSet() bool { return s.value != "" }
 
 func (s Secret) String() string { return "[redacted]" }
+
+// GoString keeps secrets out of %#v, which does not call String.
+func (s Secret) GoString() string { return `"[redacted]"` }
 
 // MarshalJSON keeps secrets out of any JSON dump of the config.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }

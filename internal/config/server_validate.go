@@ -212,7 +212,7 @@ func (c *Server) Validate() error {
 		}
 	}
 	w := c.Worker
-	if w.BatchWindow.D() < 0 || w.BatchWindow.D() > time.Minute {
+	if w.BatchWindow != nil && (w.BatchWindow.D() < 0 || w.BatchWindow.D() > time.Minute) {
 		errs.add("worker.batchWindow", "must be between 0s and 1m")
 	}
 	if w.MaxBatch < 1 || w.MaxBatch > 1000 {
