@@ -78,7 +78,7 @@ type HelmPaths struct {
 }
 
 var (
-	kinds   = []string{"kustomize", "helm", "manifest", "marker"}
+	kinds = []string{"kustomize", "helm", "manifest", "marker"}
 	// imageRE follows the distribution reference grammar: path components
 	// are alphanumerics joined by ".", "_", "__" or runs of "-".
 	imageRE = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*$`)
