@@ -21,7 +21,13 @@ var (
 	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 	digestRE  = regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`)
 	commitRE  = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
+	// imageRE is the document's ImageRepository: stricter than
+	// registry.ParseRepository about the registry host (which takes "./x").
+	imageRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+)?$`)
 )
+
+// maxImageLen is the longest image repository the API takes, registry included.
+const maxImageLen = 255
 
 // postBuild records a build report: POST /api/v1/builds[?wait=30s].
 func (s *Server) postBuild(c *gin.Context) {
@@ -103,8 +109,14 @@ func validateBuild(r api.BuildRequest) error {
 	case len(r.SourceBranch) > 255 || hasControl(r.SourceBranch):
 		return fieldError("source_branch", "must be at most 255 printable characters")
 	}
+	if len(r.Image) > maxImageLen {
+		return derrors.New(derrors.Invalid, "invalid_image", "image: %.40q… is longer than %d characters", r.Image, maxImageLen)
+	}
 	if _, err := registry.ParseRepository(r.Image); err != nil {
 		return err
+	}
+	if !imageRE.MatchString(r.Image) {
+		return derrors.New(derrors.Invalid, "invalid_image", "image: %q is not a repository such as registry.example.com/acme/payments", r.Image)
 	}
 	for _, f := range [][2]string{{"source_repo", r.SourceRepo}, {"ci_run_url", r.CIRunURL}} {
 		field, v := f[0], f[1]
