@@ -236,10 +236,15 @@ func testRejectedReads(t *testing.T, h *harness) {
 		{"unknown application", "/api/v1/applications/ghost", false, 404, "unknown_application"},
 		{"unknown route", "/api/v1/nothing", true, 404, "not_found"},
 		{"unknown top-level route", "/favicon.ico", true, 404, "not_found"},
+		{"method not allowed", "DELETE /api/v1/releases", true, 405, "method_not_allowed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := h.do(t, request{method: "GET", path: tc.path, token: tokRead, invalid: tc.invalid})
+			method, path := "GET", tc.path
+			if m, p, ok := strings.Cut(tc.path, " "); ok {
+				method, path = m, p
+			}
+			res := h.do(t, request{method: method, path: path, token: tokRead, invalid: tc.invalid})
 			wantProblem(t, res, tc.status, tc.code)
 		})
 	}
@@ -317,6 +322,16 @@ func testOperations(t *testing.T, h *harness) {
 		}
 		if bytes.Contains(res.body, []byte(h.regHost)) {
 			t.Error("the page shows data although anonymous reads are off")
+		}
+	})
+	t.Run("request id", func(t *testing.T) {
+		res := h.do(t, request{method: "GET", path: "/healthz", header: map[string]string{"X-Request-Id": "ci-run-42.1"}})
+		if got := res.header.Get("X-Request-Id"); got != "ci-run-42.1" {
+			t.Errorf("X-Request-Id %q, want the caller's", got)
+		}
+		res = h.do(t, request{method: "GET", path: "/healthz", header: map[string]string{"X-Request-Id": "bad id\u00e9"}})
+		if got := res.header.Get("X-Request-Id"); got == "" || strings.Contains(got, " ") {
+			t.Errorf("X-Request-Id %q, want a fresh id in place of a malformed one", got)
 		}
 	})
 	t.Run("openapi document", func(t *testing.T) {
