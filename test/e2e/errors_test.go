@@ -54,7 +54,7 @@ func TestRejectedBuildsWriteNothing(t *testing.T) {
 	}{
 		{"malformed JSON", ciToken, `{"application": "payments",`, 400, "invalid_json", false},
 		{"not an object", ciToken, `["payments"]`, 400, "invalid_json", false},
-		{"wrong type", ciToken, `{"application":"payments","image":"` + image + `","tag":5}`, 400, "invalid_field", false},
+		{"wrong type", ciToken, `{"application":"payments","image":"` + image + `","tag":5}`, 400, "invalid_json", false},
 		{"unknown field", ciToken, `{"application":"payments","image":"` + image + `","tag":"2.0.0","force":true}`, 400, "unknown_field", false},
 		{"missing tag", ciToken, `{"application":"payments","image":"` + image + `"}`, 400, "invalid_field", false},
 		{"bad digest", ciToken, buildBody("payments", image, "2.0.0", "sha256:abc"), 400, "invalid_digest", false},
