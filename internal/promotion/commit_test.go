@@ -168,14 +168,33 @@ func TestBatchSupersedes(t *testing.T) {
 // TestBatchWindowGathersArrivals: builds reported a little apart while the
 // worker runs still go out as one commit, however the poll ticks fall.
 func TestBatchWindowGathersArrivals(t *testing.T) {
-	f := newFixture(t, setup{cfg: promotion.Config{BatchWindow: 600 * time.Millisecond, PollInterval: 25 * time.Millisecond}})
+	const window = time.Second
+	f := newFixture(t, setup{cfg: promotion.Config{BatchWindow: window, PollInterval: 25 * time.Millisecond}})
+	builds := [][2]string{{"payments", "1.5.0"}, {"checkout", "2.1.0"}, {"notifier", "1.0.0"}}
+	for _, b := range builds {
+		f.push("acme/"+b[0], b[1])
+	}
 	f.run()
-	eventually(t, "pipeline loaded", func() bool { return f.eng.Ready(context.Background()) == nil })
+	// A first build, so that the worker is past its start-up pass and
+	// waits for work when the others arrive.
+	if p := f.wait(f.report("checkout", "2.0.1").Promotion.ID); p.State != promotion.StateCommitted {
+		t.Fatalf("first build: %s %s", p.State, p.Reason)
+	}
 	before := f.head()
+	start := time.Now()
 	var rs []promotion.Reported
-	for _, b := range [][2]string{{"payments", "1.5.0"}, {"checkout", "2.1.0"}, {"notifier", "1.0.0"}} {
-		rs = append(rs, f.report(b[0], b[1]))
-		time.Sleep(60 * time.Millisecond) // more than two poll intervals
+	for i, b := range builds {
+		if i > 0 {
+			time.Sleep(60 * time.Millisecond) // more than two poll intervals
+		}
+		r, err := f.eng.ReportBuild(context.Background(), f.build(b[0], b[1]), ci)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	if took := time.Since(start); took > window/2 {
+		t.Fatalf("reporting took %v, too long to test a %v window on this machine", took, window)
 	}
 	for _, r := range rs {
 		if p := f.wait(r.Promotion.ID); p.State != promotion.StateCommitted {

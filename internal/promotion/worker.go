@@ -31,13 +31,15 @@ func (e *Engine) Run(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-e.kick:
-			if w := e.cfg.BatchWindow; w > 0 {
-				// Gather what arrives together into one commit.
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(w):
-				}
+		}
+		if w := e.cfg.BatchWindow; w > 0 {
+			// Gather what arrives together into one commit, however the
+			// work was noticed: a poll (here, or on another replica that
+			// got no kick) must not take the first build of a burst alone.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(w):
 			}
 		}
 	}
