@@ -69,6 +69,46 @@ type Repository struct {
 	SigningKey   Secret   `yaml:"signingKey"`
 	SigningPass  Secret   `yaml:"signingKeyPassphrase"`
 	Timeout      Duration `yaml:"timeout"`
+	// Provider is the Git host's pull-request API, for pull-request
+	// environments. Default: the built-in provider.
+	Provider Provider `yaml:"provider"`
+}
+
+// Provider kinds.
+const (
+	ProviderBuiltin = "builtin"
+	ProviderGitHub  = "github"
+	ProviderGitLab  = "gitlab"
+	ProviderGitea   = "gitea"
+)
+
+// Provider configures pull requests on the repository's Git host.
+type Provider struct {
+	// Kind is builtin (default), github, gitlab or gitea (also Forgejo).
+	Kind string `yaml:"kind"`
+	// URL is the API base: default https://api.github.com for github and
+	// https://gitlab.com for gitlab; required for gitea and self-hosted hosts.
+	URL string `yaml:"url"`
+	// Project is "owner/repo" (GitHub, Gitea) or "group/project" (GitLab).
+	// Default: taken from the repository URL.
+	Project string `yaml:"project"`
+	// Token is an API token (GitHub: contents and pull requests write;
+	// GitLab: api scope; Gitea: repository write).
+	Token Secret `yaml:"token"`
+	// App authenticates as a GitHub App installation instead of a token.
+	App *GitHubApp `yaml:"app"`
+	// WebhookSecret verifies the host's webhooks (GitHub and Gitea HMAC,
+	// GitLab X-Gitlab-Token).
+	WebhookSecret Secret `yaml:"webhookSecret"`
+	// RequestsPerMinute bounds content-creating calls to the host. Default 60.
+	RequestsPerMinute int `yaml:"requestsPerMinute"`
+}
+
+// GitHubApp is a GitHub App installation.
+type GitHubApp struct {
+	AppID          int64  `yaml:"appID"`
+	InstallationID int64  `yaml:"installationID"`
+	PrivateKey     Secret `yaml:"privateKey"`
 }
 
 // GitAuth holds credentials for an environment repository.

@@ -24,7 +24,7 @@ func fullEnv(t *testing.T) {
 // fullSecrets are every secret value server-full.yaml holds.
 var fullSecrets = []string{
 	"dsn-password-value", "gitlab-registry-token-value", "git-token-value", "ssh-passphrase-value",
-	"ghcr-password-value", "signing-key-value", "ssh-key-value", "inline-passphrase-value",
+	"ghcr-password-value", "signing-key-value", "ssh-key-value", "inline-passphrase-value", "github-api-token-value", "webhook-secret-value",
 }
 
 func d(s string) Duration {
@@ -62,14 +62,18 @@ func TestLoadServerFull(t *testing.T) {
 				SigningKey:  Secret{"signing-key-value", "file:testdata/signing-key"},
 				SigningPass: Secret{"inline-passphrase-value", "inline"},
 				Timeout:     d("45s"),
+				Provider: Provider{Kind: ProviderGitHub, URL: "https://api.github.com", Project: "acme/envs",
+					Token: Secret{"github-api-token-value", "inline"}, WebhookSecret: Secret{"webhook-secret-value", "inline"},
+					RequestsPerMinute: 60},
 			},
 			{
 				// Name, branch, pipeline file, author and timeout defaulted.
 				Name: "platform-envs", URL: "git@github.com:acme/Platform-Envs.git", Branch: "main", PipelineFile: "ferry.yaml",
 				Auth: GitAuth{SSHKey: Secret{"ssh-key-value", "file:testdata/ssh-key"},
 					SSHKeyPassphrase: Secret{"ssh-passphrase-value", "env:FERRY_TEST_SSH_PASSPHRASE"}, KnownHosts: "/etc/ferry/known_hosts"},
-				Author:  Author{Name: "Ferry", Email: "ferry@localhost"},
-				Timeout: d("30s"),
+				Author:   Author{Name: "Ferry", Email: "ferry@localhost"},
+				Timeout:  d("30s"),
+				Provider: Provider{Kind: ProviderBuiltin, Project: "acme/Platform-Envs", RequestsPerMinute: 60},
 			},
 		},
 		Tokens: []Token{

@@ -60,6 +60,24 @@ func (c *Server) Defaults() {
 		if r.Timeout == 0 {
 			r.Timeout = Duration(30 * time.Second)
 		}
+		p := &r.Provider
+		if p.Kind == "" {
+			p.Kind = ProviderBuiltin
+		}
+		if p.URL == "" {
+			switch p.Kind {
+			case ProviderGitHub:
+				p.URL = "https://api.github.com"
+			case ProviderGitLab:
+				p.URL = "https://gitlab.com"
+			}
+		}
+		if p.Project == "" {
+			p.Project = projectFromURL(r.URL)
+		}
+		if p.RequestsPerMinute == 0 {
+			p.RequestsPerMinute = 60
+		}
 	}
 	w := &c.Worker
 	if w.BatchWindow == nil {
@@ -177,6 +195,7 @@ func (c *Server) Validate() error {
 		if strings.Contains(r.URL, "@") && strings.Contains(r.URL, "://") && strings.Contains(strings.SplitN(r.URL, "@", 2)[0], ":") {
 			errs.add(f+".url", "must not embed credentials; use auth.token")
 		}
+		validateProvider(&errs, f+".provider", r.Provider)
 		if strings.HasPrefix(r.PipelineFile, "/") || strings.Contains(r.PipelineFile, "..") {
 			errs.add(f+".pipelineFile", "%q must be a path inside the repository", r.PipelineFile)
 		}
@@ -231,6 +250,58 @@ func (c *Server) Validate() error {
 		errs.add("limits.maxBodyBytes", "must be at least 1024")
 	}
 	return errs.err()
+}
+
+func validateProvider(errs *fieldErrors, f string, p Provider) {
+	switch p.Kind {
+	case ProviderBuiltin:
+		return
+	case ProviderGitHub, ProviderGitLab, ProviderGitea:
+	default:
+		errs.add(f+".kind", "%q is not builtin, github, gitlab or gitea", p.Kind)
+		return
+	}
+	if p.URL == "" {
+		errs.add(f+".url", "required for %s (the API base URL)", p.Kind)
+	} else if !strings.HasPrefix(p.URL, "https://") && !(strings.HasPrefix(p.URL, "http://") && isLoopbackURL(p.URL)) {
+		errs.add(f+".url", "%q must be an https URL", redactURL(p.URL))
+	}
+	if p.Project == "" || !strings.Contains(p.Project, "/") {
+		errs.add(f+".project", "required: owner/repo (could not take it from the repository URL)")
+	}
+	switch {
+	case p.App != nil && p.Kind != ProviderGitHub:
+		errs.add(f+".app", "only for github")
+	case p.App != nil && (p.App.AppID == 0 || p.App.InstallationID == 0 || !p.App.PrivateKey.IsSet()):
+		errs.add(f+".app", "appID, installationID and privateKey are required")
+	case p.App == nil && !p.Token.IsSet():
+		errs.add(f+".token", "required for %s", p.Kind)
+	case p.App != nil && p.Token.IsSet():
+		errs.add(f+".token", "set token or app, not both")
+	}
+	if !p.WebhookSecret.IsSet() {
+		errs.add(f+".webhookSecret", "required: Ferry learns about merges from the host's webhooks")
+	}
+	if p.RequestsPerMinute < 1 || p.RequestsPerMinute > 5000 {
+		errs.add(f+".requestsPerMinute", "must be between 1 and 5000")
+	}
+}
+
+// projectFromURL gives "acme/envs" for https://host/acme/envs.git and
+// git@host:acme/envs.git.
+func projectFromURL(u string) string {
+	u = strings.TrimSuffix(strings.TrimRight(u, "/"), ".git")
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.Index(u, "/"); j >= 0 {
+			return u[j+1:]
+		}
+		return ""
+	}
+	if i := strings.Index(u, ":"); i >= 0 && !strings.HasPrefix(u, "/") {
+		return u[i+1:]
+	}
+	return ""
 }
 
 func isLoopbackURL(u string) bool {
