@@ -3,6 +3,7 @@ package promotion
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -109,6 +110,18 @@ func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
 			e.fail(ctx, p, "environment "+p.Environment+" is no longer in the pipeline")
 			continue
 		}
+		if q, ok, err := e.newerPromotion(ctx, p); err != nil {
+			e.retry(ctx, p, err)
+			continue
+		} else if ok {
+			p.State = StateSuperseded
+			p.Reason = "superseded by promotion " + q.ID
+			if r, err := e.store.GetRelease(ctx, q.ReleaseID); err == nil {
+				p.Reason += " (" + r.Tag + ")"
+			}
+			e.save(ctx, p)
+			continue
+		}
 		t := ref.app.TargetFor(env.Name, env.Branch)
 		key := ref.repo.Name + "\x00" + t.Branch
 		g := byKey[key]
@@ -126,13 +139,42 @@ func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
 	return out
 }
 
+// newerPromotion returns a promotion of the same application into the same
+// environment that was asked for after p and has not failed: the newer one
+// wins, so a retried older release never overwrites a newer one (a rollback
+// is a newer promotion of an older release, and wins too).
+func (e *Engine) newerPromotion(ctx context.Context, p Promotion) (Promotion, bool, error) {
+	page, err := e.store.ListPromotions(ctx, PromotionFilter{Application: p.Application, Environment: p.Environment, Limit: 20})
+	if err != nil {
+		return Promotion{}, false, fmt.Errorf("listing promotions: %w", err)
+	}
+	for _, q := range page.Items { // newest first
+		if q.ID == p.ID || !newerPromotion(q, p) {
+			return Promotion{}, false, nil
+		}
+		switch q.State {
+		case StateFailed, StateSuperseded, StateRejected:
+			continue
+		}
+		return q, true, nil
+	}
+	return Promotion{}, false, nil
+}
+
+func newerPromotion(a, b Promotion) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.After(b.CreatedAt)
+	}
+	return a.ID > b.ID
+}
+
 // supersede keeps, for each application and environment, only the newest
-// release; the older promotions are recorded as superseded.
+// promotion; the older ones are recorded as superseded.
 func (e *Engine) supersede(ctx context.Context, items []*item) []*item {
 	newest := map[string]*item{}
 	for _, it := range items {
 		k := it.p.Application + "\x00" + it.p.Environment
-		if cur, ok := newest[k]; !ok || newer(it.rel, cur.rel) {
+		if cur, ok := newest[k]; !ok || newerPromotion(it.p, cur.p) {
 			newest[k] = it
 		}
 	}
@@ -148,13 +190,6 @@ func (e *Engine) supersede(ctx context.Context, items []*item) []*item {
 		e.save(ctx, it.p)
 	}
 	return keep
-}
-
-func newer(a, b Release) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
 }
 
 // save writes a promotion and releases the lease.
