@@ -162,8 +162,8 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 
 		var mu sync.Mutex
 		owners := map[string]string{}
+		var errs []error
 		var wg sync.WaitGroup
-		errs := make(chan error, 4)
 		for w := 0; w < 4; w++ {
 			owner := fmt.Sprintf("worker-%d", w)
 			wg.Add(1)
@@ -172,7 +172,9 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 				for {
 					got, err := s.ClaimDue(ctx, owner, at(200), lease, 3)
 					if err != nil {
-						errs <- err
+						mu.Lock()
+						errs = append(errs, fmt.Errorf("%s: %w", owner, err))
+						mu.Unlock()
 						return
 					}
 					if len(got) == 0 {
@@ -181,7 +183,7 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 					mu.Lock()
 					for _, p := range got {
 						if prev, dup := owners[p.ID]; dup {
-							errs <- fmt.Errorf("%s claimed by %s and %s", p.ID, prev, owner)
+							errs = append(errs, fmt.Errorf("%s claimed by %s and %s", p.ID, prev, owner))
 						}
 						owners[p.ID] = owner
 					}
@@ -190,8 +192,7 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 			}()
 		}
 		wg.Wait()
-		close(errs)
-		for err := range errs {
+		for _, err := range errs {
 			t.Error(err)
 		}
 		if len(owners) != 100 {
