@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/promotion"
 )
 
 // Page sizes of list calls.
@@ -47,4 +48,13 @@ func PageArgs(limit int, cursor string) (int, *Cursor, error) {
 		return 0, nil, err
 	}
 	return n, &c, nil
+}
+
+// CheckPromotionFilter refuses a filter on an unknown state (a typo would
+// otherwise list nothing) with a derrors.Invalid error, code "invalid_state".
+func CheckPromotionFilter(f promotion.PromotionFilter) error {
+	if f.State != "" && !f.State.Valid() {
+		return derrors.New(derrors.Invalid, "invalid_state", "unknown promotion state %q", f.State)
+	}
+	return nil
 }

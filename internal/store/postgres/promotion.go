@@ -49,6 +49,9 @@ func (s *Store) GetPromotion(ctx context.Context, id string) (promotion.Promotio
 
 // ListPromotions returns a page of promotions, newest first.
 func (s *Store) ListPromotions(ctx context.Context, f promotion.PromotionFilter) (promotion.Page[promotion.Promotion], error) {
+	if err := store.CheckPromotionFilter(f); err != nil {
+		return promotion.Page[promotion.Promotion]{}, fmt.Errorf("listing promotions: %w", err)
+	}
 	limit, c, err := store.PageArgs(f.Limit, f.Cursor)
 	if err != nil {
 		return promotion.Page[promotion.Promotion]{}, fmt.Errorf("listing promotions: %w", err)

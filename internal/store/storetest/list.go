@@ -261,6 +261,11 @@ func testPagination(t *testing.T, open func(*testing.T) Store) {
 		}
 	})
 
+	t.Run("unknown state is invalid", func(t *testing.T) {
+		_, err := s.ListPromotions(ctx, promotion.PromotionFilter{State: "shipping"})
+		wantKind(t, "ListPromotions(state shipping)", err, derrors.Invalid, "invalid_state")
+	})
+
 	t.Run("bad cursors are invalid", func(t *testing.T) {
 		b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 		for _, tc := range []struct{ name, cursor string }{
