@@ -25,9 +25,11 @@ type Server struct {
 	Registries   []Registry   `yaml:"registries"`
 	Repositories []Repository `yaml:"repositories"`
 	Tokens       []Token      `yaml:"tokens"`
-	Worker       Worker       `yaml:"worker"`
-	Log          Log          `yaml:"log"`
-	Limits       Limits       `yaml:"limits"`
+	// Webhooks are CI senders that sign their build reports.
+	Webhooks []Webhook `yaml:"webhooks"`
+	Worker   Worker    `yaml:"worker"`
+	Log      Log       `yaml:"log"`
+	Limits   Limits    `yaml:"limits"`
 }
 
 // Store chooses the store driver.
@@ -174,6 +176,16 @@ type Limits struct {
 	MaxBodyBytes int64 `yaml:"maxBodyBytes"`
 	// RegistryTimeout bounds one registry call. Default 10s.
 	RegistryTimeout Duration `yaml:"registryTimeout"`
+	// IdempotencyTTL is how long Idempotency-Key and webhook delivery
+	// records are kept. Default 24h.
+	IdempotencyTTL Duration `yaml:"idempotencyTTL"`
+	// RequestsPerMinute is the steady request rate allowed per token, per
+	// webhook sender, and per client IP for unauthenticated requests.
+	// Default 600.
+	RequestsPerMinute int `yaml:"requestsPerMinute"`
+	// Burst is how many requests may come at once above the steady rate.
+	// Default: RequestsPerMinute.
+	Burst int `yaml:"burst"`
 }
 
 // LoadServer reads and validates a server config file.

@@ -111,6 +111,15 @@ func (c *Server) Defaults() {
 	if c.Limits.RegistryTimeout == 0 {
 		c.Limits.RegistryTimeout = Duration(10 * time.Second)
 	}
+	if c.Limits.IdempotencyTTL == 0 {
+		c.Limits.IdempotencyTTL = Duration(24 * time.Hour)
+	}
+	if c.Limits.RequestsPerMinute == 0 {
+		c.Limits.RequestsPerMinute = 600
+	}
+	if c.Limits.Burst == 0 {
+		c.Limits.Burst = c.Limits.RequestsPerMinute
+	}
 }
 
 // repoNameFromURL gives "envs" for "https://host/acme/envs.git".
@@ -249,6 +258,8 @@ func (c *Server) Validate() error {
 	if c.Limits.MaxBodyBytes < 1024 {
 		errs.add("limits.maxBodyBytes", "must be at least 1024")
 	}
+	validateLimits(&errs, c.Limits)
+	validateWebhooks(&errs, c.Webhooks)
 	return errs.err()
 }
 

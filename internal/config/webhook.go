@@ -1,0 +1,86 @@
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Webhook is a CI system that reports builds with requests signed in the
+// Standard Webhooks style instead of sending a bearer token.
+type Webhook struct {
+	// Name identifies the sender: it is the {sender} of
+	// POST /api/v1/hooks/{sender}/builds and is recorded as the reporter.
+	Name string `yaml:"name"`
+	// Secrets are whsec_<base64> signing keys. A signature made with any of
+	// them is accepted, so a new secret can be added before the old one is
+	// removed (rotation).
+	Secrets []Secret `yaml:"secrets"`
+	// Applications the sender may report builds for; "*" means all.
+	Applications []string `yaml:"applications"`
+}
+
+// webhookSecretPrefix starts every Standard Webhooks secret.
+const webhookSecretPrefix = "whsec_"
+
+// minWebhookKey is the shortest signing key accepted, in bytes; Standard
+// Webhooks asks for 24 to 64.
+const minWebhookKey = 24
+
+// WebhookKey decodes a whsec_<base64> secret into its HMAC key.
+func WebhookKey(secret string) ([]byte, error) {
+	b64, ok := strings.CutPrefix(secret, webhookSecretPrefix)
+	if !ok {
+		return nil, errors.New("must start with " + webhookSecretPrefix)
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, errors.New("is not " + webhookSecretPrefix + " followed by standard base64")
+	}
+	if len(key) < minWebhookKey || len(key) > 64 {
+		return nil, fmt.Errorf("must decode to %d to 64 bytes, not %d", minWebhookKey, len(key))
+	}
+	return key, nil
+}
+
+// validateWebhooks checks the webhooks[] entries.
+func validateWebhooks(errs *fieldErrors, ws []Webhook) {
+	names := map[string]bool{}
+	for i, w := range ws {
+		f := fmt.Sprintf("webhooks[%d]", i)
+		switch {
+		case !nameRE.MatchString(w.Name):
+			errs.add(f+".name", "%q must be lowercase letters, digits and dashes", w.Name)
+		case names[w.Name]:
+			errs.add(f+".name", "%q is used twice", w.Name)
+		}
+		names[w.Name] = true
+		if len(w.Secrets) == 0 {
+			errs.add(f+".secrets", "at least one whsec_… secret is required")
+		}
+		for j, s := range w.Secrets {
+			// The error names the field and the rule, never the value.
+			if _, err := WebhookKey(s.Value()); err != nil {
+				errs.add(fmt.Sprintf("%s.secrets[%d]", f, j), "%v", err)
+			}
+		}
+		if len(w.Applications) == 0 {
+			errs.add(f+".applications", "required (list application names, or \"*\")")
+		}
+	}
+}
+
+// validateLimits checks the limits block beyond the body size.
+func validateLimits(errs *fieldErrors, l Limits) {
+	if l.IdempotencyTTL.D() < time.Hour {
+		errs.add("limits.idempotencyTTL", "must be at least 1h")
+	}
+	if l.RequestsPerMinute < 1 {
+		errs.add("limits.requestsPerMinute", "must be at least 1")
+	}
+	if l.Burst < 1 {
+		errs.add("limits.burst", "must be at least 1")
+	}
+}
