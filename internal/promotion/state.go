@@ -64,4 +64,36 @@ type Promotion struct {
 	LeaseUntil time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+
+	// RequestedBy is who asked for the promotion: the token that reported
+	// the build, the release manager who promoted, or "ferry" for a
+	// promotion started because the previous environment completed.
+	RequestedBy string
+	// Forced is true when a release manager skipped the from chain.
+	Forced bool
+	// Pull-request promotions: the PR on the Git host, its branch, and how
+	// it ended.
+	PRNumber int
+	PRURL    string
+	PRBranch string
+	MergeSHA string
+	MergedBy string
+	// Approvers are the distinct people whose approval stands.
+	Approvers []string
+
+	// Actor and Note are not stored as fields: when UpdatePromotion or
+	// CompletePromotion changes State or Reason, the store appends a Transition
+	// with Actor (default "ferry") and Note (default Reason) in the same
+	// transaction. CreateRelease and CreatePromotion record the first transition.
+	Actor string
+	Note  string
+}
+
+// Transition is one change in a promotion's life.
+type Transition struct {
+	PromotionID string
+	At          time.Time
+	State       State
+	Actor       string
+	Reason      string
 }

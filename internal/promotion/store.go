@@ -28,17 +28,35 @@ type Store interface {
 	GetPromotion(ctx context.Context, id string) (Promotion, error)
 	ListPromotions(ctx context.Context, f PromotionFilter) (Page[Promotion], error)
 
-	// ClaimDue leases up to limit promotions whose state is pending and whose
+	// ClaimDue leases up to limit promotions whose state is pending, waiting
+	// or pr-open and whose
 	// NextAttemptAt is at or before now, and whose lease is free or expired,
 	// oldest first. Each claimed promotion gets LeaseOwner=owner and
 	// LeaseUntil=now+lease.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Promotion, error)
 	// UpdatePromotion writes p's mutable fields (State, Reason, CommitSHA,
-	// Noop, Attempts, NextAttemptAt, LeaseOwner, LeaseUntil, UpdatedAt) if the
-	// stored row is leased by owner (or owner is ""), else ErrConflict.
+	// Noop, Attempts, NextAttemptAt, LeaseOwner, LeaseUntil, UpdatedAt,
+	// PRNumber, PRURL, PRBranch, MergeSHA, MergedBy, Approvers) if the
+	// stored row is leased by owner (or owner is ""), else ErrConflict. When
+	// State or Reason changes it appends a Transition (see Promotion.Actor).
 	UpdatePromotion(ctx context.Context, owner string, p Promotion) error
 
 	Close() error
+}
+
+// TransitionStore is what stores add for pull-request promotions and
+// promotion history. It becomes part of Store once both drivers have it.
+type TransitionStore interface {
+	// CompletePromotion is UpdatePromotion plus the creation of next (the
+	// promotions into the environments that follow), in one transaction, so
+	// a crash can never complete one environment without starting the next.
+	CompletePromotion(ctx context.Context, owner string, p Promotion, next []Promotion) error
+	// Wake sets NextAttemptAt to at for a promotion in state pending,
+	// waiting or pr-open (a webhook says something changed); otherwise it
+	// does nothing. It ignores leases.
+	Wake(ctx context.Context, id string, at time.Time) error
+	// Transitions returns a promotion's transitions, oldest first.
+	Transitions(ctx context.Context, promotionID string) ([]Transition, error)
 }
 
 // ReleaseFilter selects releases, newest first.
@@ -54,8 +72,11 @@ type PromotionFilter struct {
 	Environment string
 	State       State
 	ReleaseID   string
-	Limit       int
-	Cursor      string
+	// PRNumber selects the promotion of one pull request (with Application
+	// and Environment, or alone).
+	PRNumber int
+	Limit    int
+	Cursor   string
 }
 
 // Page is one page of a list, with the cursor of the next ("" at the end).
