@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -36,7 +37,16 @@ type Result struct {
 type CommitOption func(*commitOptions)
 
 type commitOptions struct {
-	base string
+	base        string
+	mergeParent string
+}
+
+// MergeParent makes the commit a merge: the head of branch becomes its
+// second parent (the tree is still the first parent's plus the change).
+// The built-in pull-request provider merges a PR branch this way, which
+// never rewrites history.
+func MergeParent(branch string) CommitOption {
+	return func(o *commitOptions) { o.mergeParent = branch }
 }
 
 // FromBranch starts the branch from base's head when it does not exist on
@@ -89,7 +99,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 			switch remoteHead {
 			case pushed:
 				// The push landed although its answer was lost.
-				return r.pushed(c, branch, pushed, attempt-1), nil
+				return r.pushed(c, branch, pushed, attempt-1, c.since[branch]), nil
 			case lastSeen:
 				// Nobody else moved the branch: the push failed for its own reason.
 				r.drop("push failed")
@@ -102,7 +112,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 				zap.String("branch", branch), zap.Int("attempt", attempt), zap.Stringer("head", remoteHead))
 		}
 
-		parent := remoteHead
+		parent, horizon := remoteHead, c.since[branch]
 		if parent.IsZero() {
 			if o.base == "" {
 				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
@@ -115,14 +125,27 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
 					"neither branch %q nor its base %q exists in %s", branch, o.base, r.url)
 			}
+			horizon = c.since[o.base] // the new branch's history is the base's
 		}
 
-		snap := &snapshot{c: c, branch: branch, head: parent}
+		var extra []plumbing.Hash
+		if o.mergeParent != "" {
+			mh, err := r.fetch(ctx, c, o.mergeParent)
+			if err != nil {
+				return Result{}, err
+			}
+			if mh.IsZero() {
+				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
+					"branch %q to merge does not exist in %s", o.mergeParent, r.url)
+			}
+			extra = append(extra, mh)
+		}
+		snap := &snapshot{c: c, branch: branch, head: parent, horizon: horizon}
 		change, err := build(snap)
 		if err != nil {
 			return Result{}, err
 		}
-		commit, err := r.write(c, parent, change)
+		commit, err := r.write(c, parent, change, extra...)
 		if err != nil {
 			return Result{}, fmt.Errorf("committing to %q: %w", branch, err)
 		}
@@ -133,7 +156,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 
 		err = r.push(ctx, c, branch, remoteHead, commit)
 		if err == nil {
-			return r.pushed(c, branch, commit, attempt), nil
+			return r.pushed(c, branch, commit, attempt, horizon), nil
 		}
 		if isAuthError(err) || ctx.Err() != nil {
 			r.drop("push failed")
@@ -144,9 +167,13 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 	}
 }
 
-// pushed records a landed commit and returns its Result. Callers hold r.mu.
-func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int) Result {
+// pushed records a landed commit and returns its Result; horizon is where
+// the local history of the commit's parent begins. Callers hold r.mu.
+func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int, horizon time.Time) Result {
 	c.fetched[branch] = true // we hold its history now: fetch it without Depth
+	if _, ok := c.since[branch]; !ok {
+		c.since[branch] = horizon
+	}
 	c.commits++
 	r.log.Info("pushed commit", zap.String("branch", branch), zap.Stringer("commit", commit), zap.Int("attempts", attempts))
 	if c.commits >= r.cfg.RecloneAfter {
@@ -156,13 +183,13 @@ func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts in
 		SHA:      commit.String(),
 		Changed:  true,
 		Attempts: attempts,
-		Head:     &snapshot{c: c, branch: branch, head: commit},
+		Head:     &snapshot{c: c, branch: branch, head: commit, horizon: c.since[branch]},
 	}
 }
 
 // write stores the commit of change on top of parent and returns its hash,
 // or the zero hash when change leaves the tree as it is.
-func (r *Repo) write(c *clone, parent plumbing.Hash, change Change) (plumbing.Hash, error) {
+func (r *Repo) write(c *clone, parent plumbing.Hash, change Change, extraParents ...plumbing.Hash) (plumbing.Hash, error) {
 	if len(change.Files) == 0 {
 		return plumbing.ZeroHash, nil
 	}
@@ -192,7 +219,7 @@ func (r *Repo) write(c *clone, parent plumbing.Hash, change Change) (plumbing.Ha
 		Committer:    sig,
 		Message:      change.Message,
 		TreeHash:     tree,
-		ParentHashes: []plumbing.Hash{parent},
+		ParentHashes: append([]plumbing.Hash{parent}, extraParents...),
 	}
 	if r.signer != nil {
 		if err := r.signer.sign(commit); err != nil {
