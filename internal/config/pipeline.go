@@ -41,8 +41,15 @@ type Environment struct {
 type Gates struct {
 	// Soak is the minimum time the release must have spent in From.
 	Soak Duration `yaml:"soak"`
-	// Approvals is the number of distinct approvals required.
+	// Approvals is the number of distinct approvals required before Ferry
+	// reports a pull request mergeable (or merges it).
 	Approvals int `yaml:"approvals"`
+	// Freeze lists weekly windows when no promotion into the environment
+	// starts, e.g. {from: "Fri 16:00", to: "Mon 08:00", timezone: Europe/Berlin}.
+	Freeze []Freeze `yaml:"freeze"`
+	// AutoMerge merges the pull request once the host's checks pass and the
+	// gates are met. The built-in provider merges on approval anyway.
+	AutoMerge bool `yaml:"autoMerge"`
 }
 
 // Application is an image and where it is written in each environment.
@@ -124,6 +131,11 @@ func (p *Pipeline) validate(repoBranch string) error {
 		}
 		if e.Gates.Approvals < 0 {
 			errs.add(f+".gates.approvals", "must not be negative")
+		}
+		for j := range e.Gates.Freeze {
+			if err := e.Gates.Freeze[j].parse(); err != nil {
+				errs.add(fmt.Sprintf("%s.gates.freeze[%d]", f, j), "%v", err)
+			}
 		}
 	}
 	firsts := 0
