@@ -61,10 +61,14 @@ func TestParseRejectsBadSignatures(t *testing.T) {
 		secret string
 		h      http.Header
 	}{
-		"missing":          {"hook-secret", hookHeader("pull_request", "")},
-		"wrong secret":     {"hook-secret", hookHeader("pull_request", sign("other", body))},
-		"not hex":          {"hook-secret", hookHeader("pull_request", "sha256=zz")},
-		"sha1 only":        {"hook-secret", func() http.Header { h := hookHeader("pull_request", ""); h.Set("X-Hub-Signature", "sha1=0000"); return h }()},
+		"missing":      {"hook-secret", hookHeader("pull_request", "")},
+		"wrong secret": {"hook-secret", hookHeader("pull_request", sign("other", body))},
+		"not hex":      {"hook-secret", hookHeader("pull_request", "sha256=zz")},
+		"sha1 only": {"hook-secret", func() http.Header {
+			h := hookHeader("pull_request", "")
+			h.Set("X-Hub-Signature", "sha1=0000")
+			return h
+		}()},
 		"no secret set up": {"", hookHeader("pull_request", sign("", body))},
 	} {
 		t.Run(name, func(t *testing.T) {
