@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -25,9 +26,8 @@ const (
 	TrailerCIRun        = "Ferry-CI-Run"
 )
 
-// historyDepth is how many recent commits are searched for a promotion's
-// trailer, to recognise work pushed before a crash.
-const historyDepth = 100
+// recordTimeout bounds writing the outcome of a commit to the store.
+const recordTimeout = 10 * time.Second
 
 // outcome is what one attempt did with one item.
 type outcome struct {
@@ -40,9 +40,16 @@ type outcome struct {
 // results.
 func (e *Engine) commitGroup(ctx context.Context, g *group) {
 	var outcomes map[*item]*outcome
+	var deep map[string]string // found beyond the local history, looked up once
 	build := func(s gitrepo.Snapshot) (gitrepo.Change, error) {
 		outcomes = map[*item]*outcome{}
 		pushed := pushedPromotions(s)
+		if deep == nil {
+			var err error
+			if deep, err = e.pushedBefore(ctx, g, s, pushed); err != nil {
+				return gitrepo.Change{}, err
+			}
+		}
 		files := map[string][]byte{}
 		var changed []*item
 		for _, it := range g.items {
@@ -51,6 +58,13 @@ func (e *Engine) commitGroup(ctx context.Context, g *group) {
 			if sha, ok := pushed[it.p.ID]; ok {
 				o.done = sha
 				continue
+			}
+			if sha, ok := deep[it.p.ID]; ok {
+				o.done = sha
+				continue
+			}
+			if it.superseded != "" {
+				continue // not pushed before: it just gives way
 			}
 			out, ch, err := applyTarget(s, files, it)
 			if err != nil {
@@ -69,6 +83,10 @@ func (e *Engine) commitGroup(ctx context.Context, g *group) {
 		return gitrepo.Change{Message: commitMessage(changed), Files: files}, nil
 	}
 	res, err := g.repo.Git.Commit(ctx, g.branch, build)
+	// The outcome is recorded even when the work's time ran out (shutdown):
+	// a promotion left leased would wait for its lease to expire.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	if err != nil {
 		for _, it := range g.items {
 			e.retry(ctx, it.p, fmt.Errorf("writing to %s branch %s: %w", g.repo.Name, g.branch, err))
@@ -89,6 +107,10 @@ func (e *Engine) commitGroup(ctx context.Context, g *group) {
 		case o.failure != "":
 			e.fail(ctx, p, o.failure)
 			continue
+		case o.done == "" && it.superseded != "":
+			p.State, p.Reason = StateSuperseded, it.superseded
+			e.save(ctx, p)
+			continue
 		case o.done != "":
 			p.CommitSHA = o.done
 		case o.changed && res.Changed:
@@ -96,30 +118,16 @@ func (e *Engine) commitGroup(ctx context.Context, g *group) {
 		default:
 			p.CommitSHA, p.Noop = head, true
 		}
-		p.State, p.Reason = StateCommitted, ""
-		p.NextAttemptAt = p.NextAttemptAt.UTC()
-		e.save(ctx, p)
-		e.chain(ctx, g, it)
+		note := "committed " + p.CommitSHA
+		if p.Noop {
+			note = "no change: " + g.branch + " already has this image"
+		}
+		e.complete(ctx, g.repo, it, p, StateCommitted, note)
 	}
 	if res.Changed {
 		e.log.Info("commit pushed", zap.String("repo", g.repo.Name), zap.String("branch", g.branch),
 			zap.String("commit", res.SHA), zap.Int("promotions", len(g.items)), zap.Int("attempts", res.Attempts))
 	}
-}
-
-// pushedPromotions maps promotion ids found in recent commit trailers to
-// their commit, so work pushed just before a crash is not pushed twice.
-func pushedPromotions(s gitrepo.Snapshot) map[string]string {
-	out := map[string]string{}
-	_ = s.Walk(historyDepth, func(c gitrepo.CommitInfo) bool {
-		for _, id := range c.Trailers[TrailerPromotion] {
-			if _, ok := out[id]; !ok {
-				out[id] = c.SHA
-			}
-		}
-		return true
-	})
-	return out
 }
 
 // applyTarget sets the item's release in its target file, reading the file
@@ -193,23 +201,3 @@ func commitMessage(items []*item) string {
 	return b.String()
 }
 
-// chain starts the promotions into every commit-mode environment promoted
-// from the one just completed.
-func (e *Engine) chain(ctx context.Context, g *group, it *item) {
-	for _, next := range g.pipeline.Next(it.p.Environment) {
-		if next.Promotion != config.ModeCommit {
-			// Pull-request promotions need an SCM provider; not started here.
-			continue
-		}
-		now := e.now().UTC()
-		p := Promotion{
-			ID: newID("prm"), ReleaseID: it.rel.ID, Application: it.p.Application,
-			Environment: next.Name, State: StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := e.store.CreatePromotion(ctx, p); err != nil {
-			e.log.Error("starting next promotion", zap.String("release", it.rel.ID), zap.String("environment", next.Name), zap.Error(err))
-			continue
-		}
-		e.Kick()
-	}
-}

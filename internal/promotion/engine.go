@@ -27,6 +27,12 @@ type Config struct {
 	RetryMax time.Duration
 	// PipelineRefresh is how often each repo's ferry.yaml is re-read.
 	PipelineRefresh time.Duration
+	// ReconcileInterval is how often an open pull request is looked at on
+	// its host when no webhook says it changed. Default 1m.
+	ReconcileInterval time.Duration
+	// ShutdownGrace is how long work in hand may go on once Run's context
+	// ends; then it is stopped and handed back. Default 10s.
+	ShutdownGrace time.Duration
 }
 
 // Repo is an environment repository the engine writes to.
@@ -42,9 +48,18 @@ type Deps struct {
 	Store    Store
 	Registry *registry.Verifier
 	Repos    []*Repo
-	Log      *zap.Logger
+	// Providers are the pull-request providers by repository name; a
+	// repository without one uses the built-in provider.
+	Providers map[string]Provider
+	Log       *zap.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+}
+
+// Provider is a Git host's pull requests and webhooks.
+type Provider interface {
+	PullRequests
+	Webhooks
 }
 
 // Engine records releases and drives promotions.
@@ -53,7 +68,11 @@ type Engine struct {
 	store Store
 	reg   *registry.Verifier
 	repos []*Repo
+	ts    TransitionStore
 	log   *zap.Logger
+
+	providers map[string]PullRequests
+	webhooks  map[string]Webhooks
 	now   func() time.Time
 
 	catalog *catalog
@@ -80,8 +99,14 @@ func New(cfg Config, d Deps) *Engine {
 	if cfg.RetryMax <= 0 {
 		cfg.RetryMax = 5 * time.Minute
 	}
+	if cfg.ReconcileInterval <= 0 {
+		cfg.ReconcileInterval = time.Minute
+	}
 	if cfg.PipelineRefresh <= 0 {
 		cfg.PipelineRefresh = 30 * time.Second
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 10 * time.Second
 	}
 	if cfg.Owner == "" {
 		cfg.Owner = newID("wrk")
@@ -95,6 +120,11 @@ func New(cfg Config, d Deps) *Engine {
 		now:     d.Now,
 		kick:    make(chan struct{}, 1),
 		changed: make(chan struct{}),
+	}
+	e.ts, _ = d.Store.(TransitionStore)
+	e.providers, e.webhooks = map[string]PullRequests{}, map[string]Webhooks{}
+	for name, p := range d.Providers {
+		e.providers[name], e.webhooks[name] = p, p
 	}
 	e.catalog = newCatalog(d.Repos, d.Log, cfg.PipelineRefresh, d.Now)
 	return e

@@ -19,15 +19,19 @@ func TestCrashAfterPush(t *testing.T) {
 		// humanAfter pushes an unrelated commit on top of Ferry's, so that the
 		// target alone (a no-op at the head) cannot explain the result.
 		humanAfter bool
-		// restart runs the retry in a new engine with a new Git clone.
+		// restart runs the retry in a new engine with a new Git clone, whose
+		// depth-1 history does not reach below the head.
 		restart bool
+		// newer reports a newer release of the same application before the
+		// retry: in the same batch, or committed before it (newerFirst).
+		newer, newerFirst bool
 	}{
 		{name: "same process, Ferry's commit at the head"},
 		{name: "same process, a human commit on top", humanAfter: true},
 		{name: "restarted, Ferry's commit at the head", restart: true},
-		// Not here: restarted with a human commit on top. A new clone is
-		// depth 1 (internal/gitrepo), so the trailers below the head are out
-		// of reach and the promotion is recorded as a no-op at the head.
+		{name: "restarted, a human commit on top", humanAfter: true, restart: true},
+		{name: "restarted, a newer release in the same batch", restart: true, newer: true},
+		{name: "restarted, a newer release committed first", humanAfter: true, restart: true, newer: true, newerFirst: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, setup{})
@@ -45,6 +49,16 @@ func TestCrashAfterPush(t *testing.T) {
 				f.stop()
 				f.eng = f.newEngine()
 			}
+			var newer promotion.Reported
+			if tc.newer {
+				newer = f.report("payments", "1.6.0")
+			}
+			if tc.newerFirst {
+				f.run()
+				if q := f.wait(newer.Promotion.ID); q.State != promotion.StateCommitted {
+					t.Fatalf("newer release: %s %s", q.State, q.Reason)
+				}
+			}
 			count := f.commitCount()
 			head := f.head()
 
@@ -56,17 +70,26 @@ func TestCrashAfterPush(t *testing.T) {
 			if err := f.store.UpdatePromotion(context.Background(), "", p); err != nil {
 				t.Fatal(err)
 			}
-			if tc.restart {
+			if tc.restart && !tc.newerFirst {
 				f.run()
 			} else {
 				f.eng.Kick()
 			}
 			got := f.wait(p.ID)
 			if got.State != promotion.StateCommitted || got.Noop || got.CommitSHA != pushed {
-				t.Errorf("after re-run: %s noop=%v commit=%s, want committed at the pushed commit %s",
-					got.State, got.Noop, got.CommitSHA, pushed)
+				t.Errorf("after re-run: %s noop=%v commit=%s (%s), want committed at the pushed commit %s",
+					got.State, got.Noop, got.CommitSHA, got.Reason, pushed)
 			}
-			if c, h := f.commitCount(), f.head(); c != count || h != head {
+			if tc.newer && !tc.newerFirst {
+				// The newer release makes the only new commit.
+				q := f.wait(newer.Promotion.ID)
+				if q.State != promotion.StateCommitted || q.CommitSHA != f.head() {
+					t.Errorf("newer release: %s at %s, want committed at the head %s", q.State, q.CommitSHA, f.head())
+				}
+				if n := f.git("rev-list", "--count", head+"..main"); n != "1" {
+					t.Errorf("%s new commits, want 1 (the newer release)", n)
+				}
+			} else if c, h := f.commitCount(), f.head(); c != count || h != head {
 				t.Errorf("re-run made a commit: count %s→%s head %s→%s", count, c, head, h)
 			}
 			n := strings.Count(f.git("log", "--format=%(trailers:key=Ferry-Promotion,valueonly)", "main"), p.ID)
@@ -142,14 +165,25 @@ func TestChainCommitMode(t *testing.T) {
 		t.Errorf("%s commits, want 2 (dev, stage)", n)
 	}
 
-	// Give the worker time to (wrongly) start more, then look.
-	time.Sleep(200 * time.Millisecond)
-	all := f.promotionsOf(r.Release.ID)
-	for _, env := range []string{"qa", "prod"} {
-		if len(all[env]) != 0 {
-			t.Errorf("pull-request environment %s got promotions %+v, want none", env, all[env])
+	// Pull-request environments start too: qa shares stage's file, which
+	// already has the release (a no-op, no pull request); prod gets a
+	// pull request on its ferry/ branch.
+	var qa, prod promotion.Promotion
+	eventually(t, "promotions into qa and prod", func() bool {
+		all := f.promotionsOf(r.Release.ID)
+		if len(all["qa"]) == 0 || len(all["prod"]) == 0 {
+			return false
 		}
+		qa, prod = all["qa"][0], all["prod"][0]
+		return qa.State.Terminal() && prod.State == promotion.StatePROpen
+	})
+	if qa.State != promotion.StateCommitted || !qa.Noop {
+		t.Errorf("qa: %s noop=%v %s", qa.State, qa.Noop, qa.Reason)
 	}
+	if prod.PRBranch != "ferry/payments/prod" || f.git("rev-parse", "ferry/payments/prod") != prod.CommitSHA {
+		t.Errorf("prod: branch %q commit %s", prod.PRBranch, prod.CommitSHA)
+	}
+	all := f.promotionsOf(r.Release.ID)
 	if len(all["dev"]) != 1 || len(all["stage"]) != 1 {
 		t.Errorf("promotions by environment: dev %d, stage %d; want 1 each", len(all["dev"]), len(all["stage"]))
 	}

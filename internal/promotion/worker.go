@@ -15,7 +15,9 @@ import (
 
 // Run is the worker: it claims due promotions from the store and writes them
 // to Git, one commit per repository branch and batch, until ctx ends. Work in
-// hand when ctx ends is finished (bounded by the lease) or left to expire.
+// hand when ctx ends may go on for Config.ShutdownGrace (and within its
+// lease); then its Git work is stopped and the promotions are handed back,
+// unleased, to be retried by the next worker.
 func (e *Engine) Run(ctx context.Context) {
 	e.catalog.load(ctx)
 	tick := time.NewTicker(e.cfg.PollInterval)
@@ -61,12 +63,25 @@ func (e *Engine) runOnce(ctx context.Context) bool {
 	if len(claimed) == 0 {
 		return false
 	}
-	// Work claimed is finished even if shutdown begins, within the lease.
+	// Work claimed is finished even if shutdown begins, within the lease
+	// and the shutdown grace.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.Lease)
 	defer cancel()
-	groups := e.group(wctx, claimed)
-	for _, g := range groups {
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case <-wctx.Done():
+		case <-time.After(e.cfg.ShutdownGrace):
+			e.log.Warn("shutdown grace over: handing back the work in hand")
+			cancel()
+		}
+	})
+	defer stop()
+	direct, prs := e.admit(wctx, claimed)
+	for _, g := range e.group(wctx, direct) {
 		e.commitGroup(wctx, g)
+	}
+	for _, w := range prs {
+		e.runPR(wctx, w)
 	}
 	e.broadcast()
 	return len(claimed) == e.cfg.MaxBatch
@@ -78,6 +93,10 @@ type item struct {
 	rel    Release
 	app    *config.Application
 	target config.Target
+	// superseded says which newer promotion takes this one's place. It is
+	// recorded only once the branch shows the promotion was not pushed
+	// before (a crash between push and record): Git is the truth.
+	superseded string
 }
 
 // group is the work for one repository branch.
@@ -110,17 +129,15 @@ func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
 			e.fail(ctx, p, "environment "+p.Environment+" is no longer in the pipeline")
 			continue
 		}
+		superseded := ""
 		if q, ok, err := e.newerPromotion(ctx, p); err != nil {
 			e.retry(ctx, p, err)
 			continue
 		} else if ok {
-			p.State = StateSuperseded
-			p.Reason = "superseded by promotion " + q.ID
+			superseded = "superseded by promotion " + q.ID
 			if r, err := e.store.GetRelease(ctx, q.ReleaseID); err == nil {
-				p.Reason += " (" + r.Tag + ")"
+				superseded += " (" + r.Tag + ")"
 			}
-			e.save(ctx, p)
-			continue
 		}
 		t := ref.app.TargetFor(env.Name, env.Branch)
 		key := ref.repo.Name + "\x00" + t.Branch
@@ -131,7 +148,7 @@ func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
 			out = append(out, g)
 		}
 		g.env[env.Name] = env
-		g.items = append(g.items, &item{p: p, rel: rel, app: ref.app, target: t})
+		g.items = append(g.items, &item{p: p, rel: rel, app: ref.app, target: t, superseded: superseded})
 	}
 	for _, g := range out {
 		g.items = e.supersede(ctx, g.items)
@@ -168,9 +185,9 @@ func newerPromotion(a, b Promotion) bool {
 	return a.ID > b.ID
 }
 
-// supersede keeps, for each application and environment, only the newest
-// promotion; the older ones are recorded as superseded.
-func (e *Engine) supersede(ctx context.Context, items []*item) []*item {
+// supersede marks, for each application and environment, every promotion
+// but the newest as superseded by it.
+func (e *Engine) supersede(_ context.Context, items []*item) []*item {
 	newest := map[string]*item{}
 	for _, it := range items {
 		k := it.p.Application + "\x00" + it.p.Environment
@@ -178,18 +195,13 @@ func (e *Engine) supersede(ctx context.Context, items []*item) []*item {
 			newest[k] = it
 		}
 	}
-	var keep []*item
 	for _, it := range items {
 		n := newest[it.p.Application+"\x00"+it.p.Environment]
-		if n == it {
-			keep = append(keep, it)
-			continue
+		if n != it && it.superseded == "" {
+			it.superseded = "superseded by promotion " + n.p.ID + " (" + n.rel.Tag + ")"
 		}
-		it.p.State = StateSuperseded
-		it.p.Reason = "superseded by promotion " + n.p.ID + " (" + n.rel.Tag + ")"
-		e.save(ctx, it.p)
 	}
-	return keep
+	return items
 }
 
 // save writes a promotion and releases the lease.
