@@ -200,4 +200,3 @@ func commitMessage(items []*item) string {
 	}
 	return b.String()
 }
-

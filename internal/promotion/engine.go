@@ -73,7 +73,7 @@ type Engine struct {
 
 	providers map[string]PullRequests
 	webhooks  map[string]Webhooks
-	now   func() time.Time
+	now       func() time.Time
 
 	catalog *catalog
 	kick    chan struct{}
