@@ -25,6 +25,7 @@ vet:
 fuzz: ## bounded runs of every fuzz target
 	$(GO) test -run='^$$' -fuzz='^FuzzSet$$' -fuzztime=$(FUZZTIME) ./internal/manifest
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBuild$$' -fuzztime=$(FUZZTIME) ./internal/server
+	$(GO) test -run='^$$' -fuzz='^FuzzVerifySignature$$' -fuzztime=$(FUZZTIME) ./internal/server
 
 bench: ## benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/...

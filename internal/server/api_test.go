@@ -17,6 +17,7 @@ func TestAPI(t *testing.T) {
 	t.Run("reads", func(t *testing.T) { testReads(t, h) })
 	t.Run("reads/rejected", func(t *testing.T) { testRejectedReads(t, h) })
 	t.Run("anonymous", func(t *testing.T) { testAnonymous(t, h) })
+	t.Run("hooks/refused", func(t *testing.T) { testHookRefused(t, h) })
 	t.Run("operations", func(t *testing.T) { testOperations(t, h) })
 
 	h.v.AssertAllCovered(t)

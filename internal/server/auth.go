@@ -81,12 +81,18 @@ func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
 		if h == "" && s.cfg.AnonymousRead && c.Request.Method == "GET" {
+			if s.limitAnonymous(c); c.IsAborted() {
+				return
+			}
 			c.Set(ctxToken, anonymous)
 			c.Next()
 			return
 		}
 		scheme, value, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(value) == "" {
+			if s.limitAnonymous(c); c.IsAborted() {
+				return
+			}
 			c.Header("WWW-Authenticate", `Bearer realm="ferry"`)
 			_ = c.Error(derrors.New(derrors.Unauthenticated, "unauthorized",
 				"an Authorization: Bearer <token> header is required"))
@@ -95,9 +101,15 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		}
 		tok, ok := s.tokens.Lookup(strings.TrimSpace(value))
 		if !ok {
+			if s.limitAnonymous(c); c.IsAborted() {
+				return
+			}
 			c.Header("WWW-Authenticate", `Bearer realm="ferry", error="invalid_token"`)
 			_ = c.Error(derrors.New(derrors.Unauthenticated, "unauthorized", "the bearer token is not valid"))
 			c.Abort()
+			return
+		}
+		if !s.allow(c, "token:"+tok.Name) {
 			return
 		}
 		c.Set(ctxToken, tok)

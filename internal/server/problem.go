@@ -39,27 +39,33 @@ func writeErrors(log *zap.Logger) gin.HandlerFunc {
 		if len(c.Errors) == 0 || c.Writer.Written() {
 			return
 		}
-		err := c.Errors[0].Err
-		de, ok := derrors.As(err)
-		if !ok {
-			de = &derrors.Error{Kind: derrors.Internal, Code: "internal", Err: err}
-		}
-		if errors.Is(err, errBodyTooLarge) {
-			de = derrors.New(derrors.TooLarge, "body_too_large", "request body is over the limit")
-		}
-		status := statusOf[de.Kind]
-		detail := de.Detail
-		if de.Kind == derrors.Internal {
-			detail = "internal error; the server log has the cause (request id " + c.GetString(ctxRequestID) + ")"
-			log.Error("request failed", zap.String("request_id", c.GetString(ctxRequestID)), zap.Error(err))
-		}
-		if de.RetryAfter > 0 {
-			c.Header("Retry-After", strconv.Itoa(int((de.RetryAfter+time.Second-1)/time.Second)))
-		} else if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-			c.Header("Retry-After", "10")
-		}
-		writeProblem(c, status, de.Code, detail)
+		renderError(c, log)
 	}
+}
+
+// renderError writes the first recorded error as a problem. The
+// idempotency layer calls it too, to record the answer it writes.
+func renderError(c *gin.Context, log *zap.Logger) {
+	err := c.Errors[0].Err
+	de, ok := derrors.As(err)
+	if !ok {
+		de = &derrors.Error{Kind: derrors.Internal, Code: "internal", Err: err}
+	}
+	if errors.Is(err, errBodyTooLarge) {
+		de = derrors.New(derrors.TooLarge, "body_too_large", "request body is over the limit")
+	}
+	status := statusOf[de.Kind]
+	detail := de.Detail
+	if de.Kind == derrors.Internal {
+		detail = "internal error; the server log has the cause (request id " + c.GetString(ctxRequestID) + ")"
+		log.Error("request failed", zap.String("request_id", c.GetString(ctxRequestID)), zap.Error(err))
+	}
+	if de.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((de.RetryAfter+time.Second-1)/time.Second)))
+	} else if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		c.Header("Retry-After", "10")
+	}
+	writeProblem(c, status, de.Code, detail)
 }
 
 func writeProblem(c *gin.Context, status int, code, detail string) {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
 )
 
 // Config tunes the server.
@@ -26,6 +27,17 @@ type Config struct {
 	// AnonymousRead lets requests without a token read (GET) the API and
 	// the web page. Default false.
 	AnonymousRead bool
+	// IdempotencyTTL is how long idempotency records are replayed and kept.
+	// Default 24h.
+	IdempotencyTTL time.Duration
+	// RequestsPerMinute and Burst size the token bucket of each token,
+	// webhook sender, and client IP of unauthenticated requests. Defaults
+	// 600 and RequestsPerMinute.
+	RequestsPerMinute int
+	Burst             int
+	// Now is the clock (signature windows, rate limits, record ages).
+	// Default time.Now.
+	Now func() time.Time
 }
 
 // Pinger is a dependency whose health decides readiness.
@@ -41,6 +53,11 @@ type Deps struct {
 	Log    *zap.Logger
 	// Metrics is the registry /metrics serves; a new one when nil.
 	Metrics *prometheus.Registry
+	// Idempotency keeps Idempotency-Key and webhook delivery records;
+	// default Store when it is a store.IdempotencyStore.
+	Idempotency store.IdempotencyStore
+	// Hooks are the signed-webhook senders; none when nil.
+	Hooks *Hooks
 }
 
 // Server serves Ferry's HTTP API.
@@ -52,6 +69,9 @@ type Server struct {
 	log     *zap.Logger
 	metrics *metrics
 	router  *gin.Engine
+	idem    store.IdempotencyStore
+	hooks   *Hooks
+	limits  *limiters
 }
 
 // New builds the server and its routes.
@@ -62,11 +82,24 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 10 * time.Minute
 	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.RequestsPerMinute <= 0 {
+		cfg.RequestsPerMinute = 600
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = cfg.RequestsPerMinute
+	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
+	if is, ok := d.Store.(store.IdempotencyStore); ok && d.Idempotency == nil {
+		d.Idempotency = is
+	}
 	s := &Server{cfg: cfg, engine: d.Engine, tokens: d.Tokens, store: d.Store, log: d.Log,
-		metrics: newMetrics(d.Metrics)}
+		metrics: newMetrics(d.Metrics), idem: d.Idempotency, hooks: d.Hooks,
+		limits: newLimiters(cfg.RequestsPerMinute, cfg.Burst)}
 	s.router = s.routes(d.Metrics)
 	return s
 }
@@ -77,6 +110,10 @@ func (s *Server) Handler() http.Handler { return s.router }
 // routes draws the router. Middleware runs in this order on every request:
 //
 //	requestID → recovery → access log + metrics → writeErrors → (per group) authenticate → handler
+//
+// authenticate (or verifyHook for signed webhooks) charges the request to
+// the caller's rate limit; idempotency sits after it (records are scoped by
+// caller) and writes the answers it records itself.
 //
 // writeErrors sits inside logging so the log records the final status, and
 // outside auth so that auth failures become problem responses too.
@@ -97,12 +134,13 @@ func (s *Server) routes(reg *prometheus.Registry) *gin.Engine {
 	r.GET("/", s.page)
 
 	v1 := r.Group("/api/v1", s.authenticate())
-	v1.POST("/builds", s.require(scopeBuilds), s.postBuild)
+	v1.POST("/builds", s.require(scopeBuilds), s.idempotency(), s.postBuild)
 	v1.GET("/releases", s.require(scopeRead), s.listReleases)
 	v1.GET("/releases/:id", s.require(scopeRead), s.getRelease)
 	v1.GET("/promotions", s.require(scopeRead), s.listPromotions)
 	v1.GET("/promotions/:id", s.require(scopeRead), s.getPromotion)
 	v1.GET("/applications", s.require(scopeRead), s.listApplications)
 	v1.GET("/applications/:name", s.require(scopeRead), s.getApplication)
+	r.POST("/api/v1/hooks/:sender/builds", s.verifyHook(), s.idempotency(), s.postBuild)
 	return r
 }

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/ferryhq/ferry/internal/config"
+)
+
+// TestRateLimit: a token bucket per token, and per client address for
+// requests without valid credentials.
+func TestRateLimit(t *testing.T) {
+	h := newHarness(t)
+	h.waitReady(t)
+	tokens := NewTokens([]config.Token{
+		{Name: "admin", SHA256: HashToken(tokAdmin), Scopes: []string{scopeRead}},
+		{Name: "reader", SHA256: HashToken(tokRead), Scopes: []string{scopeRead}},
+	})
+	deps := Deps{Engine: h.engine, Tokens: tokens, Store: h.store, Log: zap.NewNop()}
+	h.url = h.serve(t, New(Config{Version: "test", RequestsPerMinute: 1, Burst: 2}, deps))
+
+	get := func(token string) response {
+		return h.do(t, request{method: "GET", path: "/api/v1/releases", token: token})
+	}
+	for i := range 2 {
+		if res := get(tokRead); res.status != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d %s", i, res.status, res.body)
+		}
+	}
+	res := get(tokRead)
+	wantProblem(t, res, http.StatusTooManyRequests, "rate_limited")
+	if n, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
+		t.Errorf("Retry-After %q, want 1 to 60 seconds", res.header.Get("Retry-After"))
+	}
+	if res := get(tokAdmin); res.status != http.StatusOK {
+		t.Errorf("another token was limited: %d %s", res.status, res.body)
+	}
+
+	// Bad tokens are charged to the client address: two 401s, then 429.
+	for range 2 {
+		wantProblem(t, get("wrong-token"), http.StatusUnauthorized, "unauthorized")
+	}
+	wantProblem(t, get("another-wrong-token"), http.StatusTooManyRequests, "rate_limited")
+	// A valid token has its own bucket, whatever the address.
+	if res := get(tokAdmin); res.status != http.StatusOK {
+		t.Errorf("a valid token after the address's burst: %d %s", res.status, res.body)
+	}
+}
