@@ -4,16 +4,20 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/ferryhq/ferry/api"
+	"github.com/ferryhq/ferry/internal/config"
+	"github.com/ferryhq/ferry/internal/server"
 )
 
 // runNotify reports a build, for CI. Exit status: 0 accepted (and, with
@@ -35,13 +39,27 @@ func runNotify(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&req.CIRunURL, "ci-run-url", "", "URL of this CI run (default from the CI's environment)")
 	wait := fs.Duration("wait", 0, "wait up to this long for the commit in the first environment, e.g. 2m")
 	retries := fs.Int("retries", 5, "retries while Ferry is unreachable or unavailable")
-	idemKey := fs.String("idempotency-key", "", "Idempotency-Key header (default: a random key reused across retries)")
+	idemKey := fs.String("idempotency-key", "", "Idempotency-Key header, or the webhook-id when signing (default: a random key reused across retries)")
+	whSecret := fs.String("webhook-secret", "", "sign the report with this whsec_… secret instead of sending a token (default $FERRY_WEBHOOK_SECRET)")
+	sender := fs.String("sender", "", "the webhook sender name configured on the server (with --webhook-secret)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if req.Application == "" || req.Image == "" || req.Tag == "" {
 		fmt.Fprintln(stderr, "ferry notify: --application, --image and --tag are required")
 		return 2
+	}
+	if *whSecret == "" {
+		*whSecret = os.Getenv("FERRY_WEBHOOK_SECRET")
+	}
+	var whKey []byte
+	if *whSecret != "" {
+		k, err := config.WebhookKey(*whSecret)
+		if err != nil || *sender == "" {
+			fmt.Fprintln(stderr, "ferry notify: signing needs --sender and a whsec_… secret of 24 to 64 bytes")
+			return 2
+		}
+		whKey = k
 	}
 	fillFromCI(&req)
 	if *idemKey == "" {
@@ -51,13 +69,31 @@ func runNotify(args []string, stdout, stderr io.Writer) int {
 	}
 	c := newClient(*serverURL, *token, *wait+time.Minute)
 	path := "/api/v1/builds"
+	if whKey != nil {
+		path = "/api/v1/hooks/" + url.PathEscape(*sender) + "/builds"
+		c.token = ""
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "ferry notify: %v\n", err)
+		return 2
+	}
 	if *wait > 0 {
 		path += "?wait=" + wait.String()
 	}
 	var resp api.BuildResponse
-	var err error
 	for attempt := 0; ; attempt++ {
-		_, err = c.do(context.Background(), http.MethodPost, path, req, map[string]string{"Idempotency-Key": *idemKey}, &resp)
+		headers := map[string]string{"Idempotency-Key": *idemKey}
+		if whKey != nil {
+			// Signed afresh on each attempt: the delivery id stays, the timestamp moves.
+			ts := time.Now().Unix()
+			headers = map[string]string{
+				server.HeaderWebhookID:        *idemKey,
+				server.HeaderWebhookTimestamp: strconv.FormatInt(ts, 10),
+				server.HeaderWebhookSignature: server.SignWebhook(whKey, *idemKey, ts, body),
+			}
+		}
+		_, err = c.do(context.Background(), http.MethodPost, path, json.RawMessage(body), headers, &resp)
 		if err == nil || exitCode(err) == 1 || attempt >= *retries {
 			break
 		}
