@@ -57,8 +57,58 @@ type Promotion struct {
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+	// RequestedBy is who asked: the reporting token, a release manager, or
+	// "ferry" when the previous environment completed.
+	RequestedBy string `json:"requested_by,omitempty"`
+	// Forced is true when a release manager skipped the from chain.
+	Forced bool `json:"forced"`
+	// Pull-request promotions: the pull request, its branch, and the merge.
+	PRNumber  int      `json:"pr_number,omitempty"`
+	PRURL     string   `json:"pr_url,omitempty"`
+	PRBranch  string   `json:"pr_branch,omitempty"`
+	MergeSHA  string   `json:"merge_sha,omitempty"`
+	MergedBy  string   `json:"merged_by,omitempty"`
+	Approvers []string `json:"approvers,omitempty"`
 	// Release is included when a single promotion is fetched.
 	Release *Release `json:"release,omitempty"`
+	// Events are the promotion's transitions, oldest first, included when a
+	// single promotion is fetched.
+	Events []Event `json:"events,omitempty"`
+}
+
+// Event is one transition in a promotion's life.
+type Event struct {
+	At     time.Time `json:"at"`
+	State  string    `json:"state"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// PromotionRequest is the body of POST /api/v1/promotions: a release
+// manager moving a release into an environment, or rolling back to an
+// older one.
+type PromotionRequest struct {
+	Application string `json:"application"`
+	Environment string `json:"environment"`
+	// Release is a release id, digest or tag of the application.
+	Release string `json:"release"`
+	// Force skips the from chain (recorded with who forced it).
+	Force bool `json:"force,omitempty"`
+	// Reason is recorded with the promotion.
+	Reason string `json:"reason,omitempty"`
+}
+
+// CancelRequest is the optional body of POST /api/v1/promotions/{id}/cancel.
+type CancelRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// WebhookResponse answers a Git host's webhook delivery.
+type WebhookResponse struct {
+	Delivery string `json:"delivery,omitempty"`
+	Kind     string `json:"kind"`
+	// Duplicate is true when the delivery id was seen before.
+	Duplicate bool `json:"duplicate"`
 }
 
 // ReleaseList is one page of releases, newest first.

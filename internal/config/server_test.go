@@ -83,7 +83,7 @@ func TestLoadServerFull(t *testing.T) {
 				Scopes: []string{ScopePromotionsWrite, ScopeRead}},
 		},
 		Worker: Worker{BatchWindow: &zero, PollInterval: d("5s"), Lease: d("3m"), MaxBatch: 50,
-			RetryMax: d("10m"), PipelineRefresh: d("1m")},
+			RetryMax: d("10m"), PipelineRefresh: d("1m"), ReconcileInterval: d("1m")},
 		Log:    Log{Level: "debug", Format: "console"},
 		Limits: Limits{MaxBodyBytes: 65536, RegistryTimeout: d("20s"), IdempotencyTTL: d("24h"), RequestsPerMinute: 600, Burst: 600},
 	}

@@ -35,6 +35,14 @@ func toPromotion(p promotion.Promotion, rel *promotion.Release) api.Promotion {
 		Attempts:    p.Attempts,
 		CreatedAt:   p.CreatedAt.UTC(),
 		UpdatedAt:   p.UpdatedAt.UTC(),
+		RequestedBy: p.RequestedBy,
+		Forced:      p.Forced,
+		PRNumber:    p.PRNumber,
+		PRURL:       p.PRURL,
+		PRBranch:    p.PRBranch,
+		MergeSHA:    p.MergeSHA,
+		MergedBy:    p.MergedBy,
+		Approvers:   p.Approvers,
 	}
 	if !p.State.Terminal() && !p.NextAttemptAt.IsZero() {
 		t := p.NextAttemptAt.UTC()
@@ -43,6 +51,14 @@ func toPromotion(p promotion.Promotion, rel *promotion.Release) api.Promotion {
 	if rel != nil {
 		r := toRelease(*rel)
 		out.Release = &r
+	}
+	return out
+}
+
+func toEvents(ts []promotion.Transition) []api.Event {
+	out := make([]api.Event, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, api.Event{At: t.At.UTC(), State: string(t.State), Actor: t.Actor, Reason: t.Reason})
 	}
 	return out
 }

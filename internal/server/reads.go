@@ -87,7 +87,14 @@ func (s *Server) getPromotion(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.JSON(http.StatusOK, toPromotion(p, &r))
+	ts, err := s.engine.Transitions(ctx, p.ID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	out := toPromotion(p, &r)
+	out.Events = toEvents(ts)
+	c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) listApplications(c *gin.Context) {
