@@ -160,6 +160,9 @@ type Worker struct {
 	RetryMax Duration `yaml:"retryMax"`
 	// PipelineRefresh is how often ferry.yaml is re-read. Default 30s.
 	PipelineRefresh Duration `yaml:"pipelineRefresh"`
+	// ReconcileInterval is how often an open pull request is looked at on
+	// its host when no webhook said it changed. Default 1m.
+	ReconcileInterval Duration `yaml:"reconcileInterval"`
 }
 
 // Log configures logging.

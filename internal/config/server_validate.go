@@ -96,6 +96,9 @@ func (c *Server) Defaults() {
 	if w.RetryMax == 0 {
 		w.RetryMax = Duration(5 * time.Minute)
 	}
+	if w.ReconcileInterval == 0 {
+		w.ReconcileInterval = Duration(time.Minute)
+	}
 	if w.PipelineRefresh == 0 {
 		w.PipelineRefresh = Duration(30 * time.Second)
 	}
