@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// runSingle is scenario 1: report → commit pushed, one build at a time,
+// with ?wait= and batching off (worker.batchWindow: 0s), against the script
+// (pull, sed, commit, push) and against a bare `git commit && git push`.
+func runSingle(ctx context.Context, e *env) []result {
+	const name = "single"
+	n := e.sc.singleBuilds
+	dir, err := e.dir(name)
+	if err != nil {
+		return fail(name, err)
+	}
+	bare, err := genRepo(ctx, dir, e.reg, repoSpec{apps: 10, files: 50, commits: 10})
+	if err != nil {
+		return fail(name, err)
+	}
+	app := appName(0)
+	builds := make([]build, n+1)
+	for i := range builds {
+		if builds[i], err = e.reg.tag(app, fmt.Sprintf("1.0.%d", i)); err != nil {
+			return fail(name, err)
+		}
+	}
+	before, err := commitCount(ctx, bare)
+	if err != nil {
+		return fail(name, err)
+	}
+
+	f, err := startFerry(ctx, e.bin, ferryOpts{dir: dir, regHost: e.reg.host, bare: bare, batchWindow: 0})
+	if err != nil {
+		return fail(name, err)
+	}
+	var lat latencies
+	for i, b := range builds {
+		t0 := time.Now()
+		_, res, err := f.report(ctx, b, 30*time.Second)
+		d := time.Since(t0)
+		if err == nil && res.Promotion.State != "committed" {
+			err = fmt.Errorf("build %s: promotion %s is %s (%s)", b.tag, res.Promotion.ID, res.Promotion.State, res.Promotion.Reason)
+		}
+		if err != nil {
+			f.stop()
+			return fail(name, err)
+		}
+		if i > 0 { // the first build warms the connection and caches
+			lat = append(lat, d)
+		}
+	}
+	rss := f.peakRSSMB()
+	f.stop()
+	after, err := commitCount(ctx, bare)
+	if err != nil {
+		return fail(name, err)
+	}
+
+	clone := filepath.Join(dir, "clone")
+	if err := cloneRepo(ctx, bare, clone); err != nil {
+		return fail(name, err)
+	}
+	script, err := timeScript(ctx, e.scripts.update, clone, builds, 100)
+	if err != nil {
+		return fail(name, err)
+	}
+	bareGit, err := timeScript(ctx, e.scripts.commitPush, clone, builds, 200)
+	if err != nil {
+		return fail(name, err)
+	}
+	p99 := lat.pct(99)
+	ratioGit := float64(p99) / float64(bareGit.pct(99))
+	return []result{{
+		scenario: name, lowerIsBetter: true,
+		ferry: figure{ms(p99), "ms"}, baseline: &figure{ms(script.pct(99)), "ms"},
+		commits: after - before, rssMB: rss,
+		ferryDetail: "p99 report→pushed, " + lat.summary() + ", batchWindow 0s",
+		baseDetail: fmt.Sprintf("script (pull, sed, commit, push): %s; bare commit+push: %s",
+			script.summary(), bareGit.summary()),
+		target: met(p99 < 150*time.Millisecond, fmt.Sprintf("p99 %.0f ms < 150 ms", ms(p99))) + "; " +
+			met(ratioGit <= 2, fmt.Sprintf("%.2f× bare commit+push p99 (≤ 2×)", ratioGit)),
+	}}
+}
+
+// timeScript runs script once per build in clone (the first run, a
+// warm-up, is not counted) and returns the durations. Tags are made unique
+// with suffix so that every run changes the file.
+func timeScript(ctx context.Context, script, clone string, builds []build, suffix int) (latencies, error) {
+	var lat latencies
+	for i, b := range builds {
+		b.tag = fmt.Sprintf("%s-%d", b.tag, suffix)
+		t0 := time.Now()
+		if _, err := runScript(ctx, script, clone, b); err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			lat = append(lat, time.Since(t0))
+		}
+	}
+	return lat, nil
+}
