@@ -17,6 +17,7 @@ build: ## build bin/ferry
 test: vet ## every test: unit, contract, store (SQLite and PostgreSQL), end-to-end, bounded fuzzing
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
+	$(MAKE) bench-smoke
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
@@ -27,8 +28,11 @@ fuzz: ## bounded runs of every fuzz target
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeBuild$$' -fuzztime=$(FUZZTIME) ./internal/server
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifySignature$$' -fuzztime=$(FUZZTIME) ./internal/server
 
-bench: ## benchmarks
-	$(GO) test -run='^$$' -bench=. -benchmem ./internal/...
+bench: ## the performance suite (test/bench): Ferry against the script baseline, five scenarios, under 15 minutes
+	$(GO) run ./test/bench -scale full
+
+bench-smoke: ## a seconds-long run of every bench scenario, to keep the suite working
+	$(GO) run ./test/bench -scale smoke
 
 clean:
 	rm -rf bin data
