@@ -28,6 +28,9 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 	}
 	c := newClient(*serverURL, *token, 30*time.Second)
 	ctx := context.Background()
+	if fs.NArg() == 1 {
+		return printPromotion(ctx, c, fs.Arg(0), stdout, stderr)
+	}
 	q := url.Values{}
 	for k, v := range map[string]string{"application": *app, "environment": *env, "state": *state} {
 		if v != "" {

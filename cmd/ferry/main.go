@@ -2,6 +2,9 @@
 //
 //	ferry serve [--config ferry-server.yaml | --dev]
 //	ferry notify   report a build (for CI)
+//	ferry promote  promote or roll back a release
+//	ferry approve  approve a built-in pull request
+//	ferry cancel   cancel a promotion
 //	ferry history  promotion history
 //	ferry status   what runs where
 //	ferry edit     set an image in a YAML file, as Ferry would
@@ -24,7 +27,10 @@ Usage:
   ferry serve    --config ferry-server.yaml   run the server
   ferry serve    --dev                        run on an embedded default (local registry and repo)
   ferry notify   --application APP --image REPO --tag TAG [--digest D] [--wait 2m]
-  ferry history  [--application APP] [--environment ENV] [--state STATE] [--limit N]
+  ferry promote  --application APP --environment ENV --release ID|DIGEST|TAG [--force] [--reason TEXT]
+  ferry approve  PROMOTION       (built-in pull requests)
+  ferry cancel   PROMOTION [--reason TEXT]
+  ferry history  [--application APP] [--environment ENV] [--state STATE] [--limit N] | PROMOTION
   ferry status   [APP]
   ferry edit     --kind KIND FILE REPO:TAG@DIGEST
   ferry version
@@ -52,6 +58,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runHistory(rest, stdout, stderr)
 	case "status":
 		return runStatus(rest, stdout, stderr)
+	case "promote":
+		return runPromote(rest, stdout, stderr)
+	case "approve", "cancel":
+		return runDecide(args[0], rest, stdout, stderr)
 	case "edit":
 		return runEdit(rest, stdout, stderr)
 	case "version", "--version":

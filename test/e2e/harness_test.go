@@ -185,8 +185,9 @@ func freeAddr(t *testing.T) string {
 
 // ferry is a running ferry binary.
 type ferry struct {
-	url string
-	cmd *exec.Cmd
+	url    string
+	cmd    *exec.Cmd
+	exited chan struct{}
 	mu  sync.Mutex
 	out bytes.Buffer // stdout and stderr
 }
@@ -217,6 +218,7 @@ func startFerry(t *testing.T, addr string, args ...string) *ferry {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
+	f.exited = exited
 	go func() { _ = f.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = f.cmd.Process.Signal(os.Interrupt)
@@ -248,6 +250,21 @@ func startFerry(t *testing.T, addr string, args ...string) *ferry {
 	}
 	t.Fatalf("ferry not ready after 60s:\n%s", f.output())
 	return nil
+}
+
+// stop ends the process: SIGINT, or SIGKILL when hard, and waits for it.
+func (f *ferry) stop(t *testing.T, hard bool) {
+	t.Helper()
+	sig := os.Interrupt
+	if hard {
+		sig = os.Kill
+	}
+	_ = f.cmd.Process.Signal(sig)
+	select {
+	case <-f.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("ferry did not stop within 30s")
+	}
 }
 
 // writeConfig writes a server config file and returns its path.
