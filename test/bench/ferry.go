@@ -87,6 +87,8 @@ tokens:
     applications: ["*"]
 worker:
   batchWindow: %s
+limits:
+  requestsPerMinute: 100000000 # the load generators must not meet the per-token rate limit
 log: {level: info, format: json}
 `, addr, filepath.Join(o.dir, "data"), o.store, o.regHost, o.bare, hex.EncodeToString(sum[:]), o.batchWindow)
 	cfgPath := filepath.Join(o.dir, "ferry-server.yaml")
@@ -199,8 +201,9 @@ func (f *ferryProc) report(ctx context.Context, b build, wait time.Duration) (in
 	return status, out, nil
 }
 
-// do sends one authenticated request and reads the whole answer.
-func (f *ferryProc) do(ctx context.Context, method, u string, body []byte) (int, []byte, error) {
+// do sends one authenticated request, with headers given as name, value
+// pairs, and reads the whole answer.
+func (f *ferryProc) do(ctx context.Context, method, u string, body []byte, headers ...string) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -212,6 +215,9 @@ func (f *ferryProc) do(ctx context.Context, method, u string, body []byte) (int,
 	req.Header.Set("Authorization", "Bearer "+token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {

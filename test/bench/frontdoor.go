@@ -9,7 +9,7 @@ import (
 )
 
 // runFrontDoor is scenario 5: a replayed build report (200, duplicate, no
-// new work) and GET /healthz under load from concurrent Go clients for a
+// new work), without and with an Idempotency-Key, and GET /healthz under load from concurrent Go clients for a
 // fixed time: requests/s and latency. Ferry runs with the default 1s
 // batching window.
 func runFrontDoor(ctx context.Context, e *env) []result {
@@ -45,6 +45,17 @@ func runFrontDoor(ctx context.Context, e *env) []result {
 		}
 		return err
 	})
+	key := "bench-replay-0001"
+	if status, out, err := f.do(ctx, http.MethodPost, f.url+"/api/v1/builds", body, "Idempotency-Key", key); err != nil || status != http.StatusOK {
+		return fail("frontdoor", fmt.Errorf("first report with Idempotency-Key: %v %d %s", err, status, out))
+	}
+	replay := load(ctx, e.sc.frontClients, e.sc.frontDuration, func(ctx context.Context) error {
+		status, out, err := f.do(ctx, http.MethodPost, f.url+"/api/v1/builds", body, "Idempotency-Key", key)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("replayed report with Idempotency-Key: %d %s", status, out)
+		}
+		return err
+	})
 	health := load(ctx, e.sc.frontClients, e.sc.frontDuration, func(ctx context.Context) error {
 		status, out, err := f.do(ctx, http.MethodGet, f.url+"/healthz", nil)
 		if err == nil && status != http.StatusOK {
@@ -62,7 +73,11 @@ func runFrontDoor(ctx context.Context, e *env) []result {
 		name string
 		lr   loadResult
 		what string
-	}{{"frontdoor-duplicate", dup, "replayed POST /api/v1/builds → 200 duplicate"}, {"frontdoor-healthz", health, "GET /healthz"}} {
+	}{
+		{"frontdoor-duplicate", dup, "replayed POST /api/v1/builds (same application, tag, digest; no key) → 200 duplicate"},
+		{"frontdoor-replay", replay, "replayed POST /api/v1/builds with the same Idempotency-Key → stored answer"},
+		{"frontdoor-healthz", health, "GET /healthz"},
+	} {
 		r := result{
 			scenario: l.name, ferry: figure{l.lr.rps(), "rps"}, commits: after - before, rssMB: rss,
 			ferryDetail: fmt.Sprintf("%s, %d clients for %s: %d requests, %s", l.what, e.sc.frontClients, e.sc.frontDuration, len(l.lr.lat), l.lr.lat.summary()),
