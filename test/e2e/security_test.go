@@ -1,0 +1,318 @@
+package e2e
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	registrytest "github.com/ferryhq/ferry/test/registry"
+)
+
+// Secret values the security test configures; each must never come out.
+const (
+	secCIToken      = "sek-ci-token-6b1f0e9d2c7a4e58"
+	secReadToken    = "sek-read-token-93c0a1f4b8d27e65"
+	secRotatedToken = "sek-rotated-token-0d4e7b2a9c1f86"
+	secWrongRegPass = "sek-wrong-registry-password-51e2"
+)
+
+var (
+	hookKeyOld = []byte("sek-hook-old-key-0123456789abcdef")
+	hookKeyNew = []byte("sek-hook-new-key-fedcba9876543210")
+	whsecOld   = "whsec_" + base64.StdEncoding.EncodeToString(hookKeyOld)
+	whsecNew   = "whsec_" + base64.StdEncoding.EncodeToString(hookKeyNew)
+)
+
+// sign is the Standard Webhooks signature, written here from the spec
+// rather than taken from the server package.
+func sign(key []byte, id string, ts int64, body string) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s.%d.%s", id, ts, body)
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// transcript keeps every answer the test received, to search for secrets.
+type transcript struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (tr *transcript) add(r response) response {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	fmt.Fprintf(&tr.b, "%d\n", r.status)
+	_ = r.header.Write(&tr.b)
+	tr.b.Write(r.body)
+	tr.b.WriteString("\n")
+	return r
+}
+
+func (tr *transcript) String() string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return tr.b.String()
+}
+
+func pushWith(t *testing.T, host, repo, tag string, opts ...remote.Option) string {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img, opts...); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	return digestOf(t, img)
+}
+
+const securityConfig = `listen: %[1]s
+dataDir: %[2]s
+registries:
+  - host: %[3]s
+    insecure: true
+    username: ferry
+    password: {env: FERRY_TEST_REG_PASS}
+  - host: %[4]s
+    insecure: true
+    username: ferry
+    password: {env: FERRY_TEST_REG_WRONG}
+repositories:
+  - name: envs
+    url: %[5]s
+    branch: main
+    author: {name: Ferry Test, email: ferry@test.local}
+tokens:
+  - name: ci
+    sha256: %[6]s
+    scopes: [builds:write]
+    applications: [payments, locked]
+  - name: reader
+    sha256: %[7]s
+    scopes: [read]
+webhooks:
+  - name: ci-hook
+    secrets: [%[8]s]
+    applications: [payments]
+worker:
+  batchWindow: 0s
+  pollInterval: 500ms
+log:
+  level: debug
+`
+
+// TestSecretsNeverLeak configures distinct secrets (API tokens, webhook
+// secrets, registry passwords from the environment), drives successes and
+// failures through the real binary, rotates a token and a webhook secret by
+// editing the config file, and then searches the server's whole output,
+// every answer, the notify CLI's output and the environment repo's history
+// for each secret: none may appear.
+func TestSecretsNeverLeak(t *testing.T) {
+	regA, user, pass := registrytest.StartDockerRegistry(t)
+	regB, userB, passB := registrytest.StartDockerRegistry(t)
+	credsA := remote.WithAuth(&authn.Basic{Username: user, Password: pass})
+	d200 := pushWith(t, regA, "acme/payments", "2.0.0", credsA)
+	pushWith(t, regA, "acme/payments", "2.0.1", credsA)
+	pushWith(t, regA, "acme/payments", "2.0.2", credsA)
+	pushWith(t, regB, "acme/locked", "1.0.0", remote.WithAuth(&authn.Basic{Username: userB, Password: passB}))
+
+	pipeline := strings.ReplaceAll(readExample(t, "ferry.yaml"), "registry.example.com", regA) + `
+  - name: locked
+    image: ` + regB + `/acme/locked
+    target: {kind: kustomize, path: "envs/{env}/locked/kustomization.yaml"}
+`
+	bare := envRepo(t, regA, map[string]string{"ferry.yaml": pipeline})
+	// Ferry gets the right password for A, a wrong one for B.
+	t.Setenv("FERRY_TEST_REG_PASS", pass)
+	t.Setenv("FERRY_TEST_REG_WRONG", secWrongRegPass)
+	t.Setenv("FERRY_TEST_WHSEC_NEW", whsecNew)
+	addr, data := freeAddr(t), t.TempDir()
+	cfgPath := writeConfig(t, fmt.Sprintf(securityConfig, addr, data, regA, regB, bare,
+		sha(secCIToken), sha(secReadToken), whsecOld+", {env: FERRY_TEST_WHSEC_NEW}"))
+	f := startFerry(t, addr, "--config", cfgPath)
+
+	var tr transcript
+	var cli strings.Builder
+	post := func(path, token, body string, headers ...string) response {
+		return tr.add(f.call(t, http.MethodPost, path, token, strings.NewReader(body), headers...))
+	}
+	hook := func(key []byte, id string, ts int64, body string) response {
+		return post("/api/v1/hooks/ci-hook/builds?wait=30s", "", body,
+			"webhook-id", id, "webhook-timestamp", strconv.FormatInt(ts, 10), "webhook-signature", sign(key, id, ts, body))
+	}
+	image := regA + "/acme/payments"
+
+	t.Run("build with a token", func(t *testing.T) {
+		r := post("/api/v1/builds?wait=30s", secCIToken, buildBody("payments", image, "2.0.0", d200), "Idempotency-Key", "run-1")
+		if r.status != http.StatusAccepted || !strings.Contains(string(r.body), `"state":"committed"`) {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	})
+	t.Run("unknown token", func(t *testing.T) {
+		assertProblem(t, post("/api/v1/builds", "sek-not-a-token", buildBody("payments", image, "2.0.0", "")), 401, "unauthorized")
+	})
+	body201 := buildBody("payments", image, "2.0.1", "")
+	t.Run("signed webhook, new secret", func(t *testing.T) {
+		r := hook(hookKeyNew, "msg_1", time.Now().Unix(), body201)
+		if r.status != http.StatusAccepted {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		// The same delivery signed with the old secret: replayed.
+		if r2 := hook(hookKeyOld, "msg_1", time.Now().Unix(), body201); r2.status != r.status || r2.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("replayed delivery: %d %q", r2.status, r2.header.Get("Idempotent-Replayed"))
+		}
+	})
+	t.Run("bad signatures", func(t *testing.T) {
+		assertProblem(t, hook([]byte("sek-not-the-key-0123456789abcdef"), "msg_2", time.Now().Unix(), body201), 401, "bad_signature")
+		assertProblem(t, hook(hookKeyOld, "msg_2", time.Now().Add(-6*time.Minute).Unix(), body201), 401, "bad_signature")
+	})
+	t.Run("registry refuses Ferry's password", func(t *testing.T) {
+		r := post("/api/v1/builds", secCIToken, buildBody("locked", regB+"/acme/locked", "1.0.0", ""))
+		assertProblem(t, r, http.StatusServiceUnavailable, "registry_auth_failed")
+	})
+	t.Run("notify signs with FERRY_WEBHOOK_SECRET", func(t *testing.T) {
+		code, out := run(t, []string{"FERRY_SERVER=" + f.url, "FERRY_WEBHOOK_SECRET=" + whsecOld, "FERRY_TOKEN="},
+			"notify", "--sender", "ci-hook", "--application", "payments", "--image", image, "--tag", "2.0.2", "--wait", "60s")
+		cli.WriteString(out)
+		if code != 0 || !strings.Contains(out, "dev: committed") {
+			t.Errorf("notify exit %d:\n%s", code, out)
+		}
+		code, out = run(t, []string{"FERRY_SERVER=" + f.url, "FERRY_WEBHOOK_SECRET=" + whsecOld},
+			"notify", "--sender", "ci-hook", "--application", "payments", "--image", image, "--tag", "2.0.2", "--retries", "0",
+			"--idempotency-key", "x", "--source-commit", "abc")
+		cli.WriteString(out)
+		if code != 1 {
+			t.Errorf("notify with a bad field: exit %d, want 1:\n%s", code, out)
+		}
+	})
+	t.Run("reads", func(t *testing.T) {
+		for _, p := range []string{"/api/v1/releases", "/api/v1/promotions", "/api/v1/applications/payments", "/metrics", "/"} {
+			if r := tr.add(f.call(t, http.MethodGet, p, secReadToken, nil)); r.status != http.StatusOK {
+				t.Errorf("GET %s: %d", p, r.status)
+			}
+		}
+	})
+	t.Run("a 2 MiB header is refused", func(t *testing.T) {
+		if status := bigHeader(t, addr, 2<<20); status != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("status %d, want 431", status)
+		}
+	})
+
+	t.Run("rotation by editing the config file", func(t *testing.T) {
+		rotated := fmt.Sprintf(securityConfig, addr, data, regA, regB, bare,
+			sha(secRotatedToken), sha(secReadToken), "{env: FERRY_TEST_WHSEC_NEW}")
+		if err := os.WriteFile(cfgPath, []byte(rotated), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the rotated token to work", func() bool {
+			return tr.add(f.call(t, http.MethodPost, "/api/v1/builds", secRotatedToken, strings.NewReader(body201))).status == http.StatusOK
+		})
+		assertProblem(t, post("/api/v1/builds", secCIToken, body201), 401, "unauthorized")
+		assertProblem(t, hook(hookKeyOld, "msg_3", time.Now().Unix(), body201), 401, "bad_signature")
+		if r := hook(hookKeyNew, "msg_3", time.Now().Unix(), body201); r.status != http.StatusOK {
+			t.Errorf("new secret after rotation: %d %s", r.status, r.body)
+		}
+
+		// A broken file keeps what was loaded, and the log says why.
+		if err := os.WriteFile(cfgPath, []byte(rotated+"tokens: [oops\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the reload error in the log", func() bool {
+			return strings.Contains(f.output(), "keeping the old tokens and webhook secrets")
+		})
+		if r := post("/api/v1/builds", secRotatedToken, body201); r.status != http.StatusOK {
+			t.Errorf("after a broken config: %d %s", r.status, r.body)
+		}
+	})
+
+	basic := func(u, p string) string { return base64.StdEncoding.EncodeToString([]byte(u + ":" + p)) }
+	secrets := map[string]string{
+		"ci token": secCIToken, "read token": secReadToken, "rotated token": secRotatedToken,
+		"registry password": pass, "registry basic auth": basic("ferry", pass),
+		"wrong registry password": secWrongRegPass, "wrong registry basic auth": basic("ferry", secWrongRegPass),
+		"old webhook secret": strings.TrimPrefix(whsecOld, "whsec_"), "new webhook secret": strings.TrimPrefix(whsecNew, "whsec_"),
+		"old webhook key": string(hookKeyOld), "new webhook key": string(hookKeyNew),
+	}
+	history := gitOut(t, bare, "log", "-p", "--all")
+	if !strings.Contains(history, "2.0.2") {
+		t.Fatalf("git log -p --all does not show the builds:\n%s", history)
+	}
+	where := map[string]string{"server output": f.output(), "API answers": tr.String(), "notify output": cli.String(), "git log -p --all": history}
+	if len(where["server output"]) < 1000 || len(where["API answers"]) < 1000 {
+		t.Fatalf("too little was captured to search: %d and %d bytes", len(where["server output"]), len(where["API answers"]))
+	}
+	for what, secret := range secrets {
+		for place, text := range where {
+			if n := strings.Count(text, secret); n != 0 {
+				t.Errorf("%s: the %s appears %d times", place, what, n)
+			}
+		}
+	}
+}
+
+// gitOut runs git in dir and returns its whole output.
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// bigHeader sends a request with a header of n bytes over a raw connection
+// and returns the status of the answer.
+func bigHeader(t *testing.T, addr string, n int) int {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	go func() {
+		// The server answers before it has read everything; write errors are expected.
+		w := bufio.NewWriter(conn)
+		fmt.Fprintf(w, "GET /healthz HTTP/1.1\r\nHost: %s\r\nX-Big: %s\r\n\r\n", addr, strings.Repeat("a", n))
+		_ = w.Flush()
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitFor polls cond for up to 15 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
