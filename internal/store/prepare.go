@@ -26,8 +26,8 @@ func PrepareRelease(r promotion.Release, now time.Time) (promotion.Release, erro
 }
 
 // PreparePromotion checks that p can be stored and returns it as it will be
-// stored: times through Time, a zero CreatedAt set to now and a zero
-// UpdatedAt set to CreatedAt.
+// stored: times through Time, a zero CreatedAt set to now, a zero
+// UpdatedAt set to CreatedAt, and no approvers as nil.
 func PreparePromotion(p promotion.Promotion, now time.Time) (promotion.Promotion, error) {
 	for _, f := range []struct{ name, v string }{
 		{"id", p.ID}, {"release id", p.ReleaseID}, {"application", p.Application},
@@ -50,6 +50,7 @@ func PreparePromotion(p promotion.Promotion, now time.Time) (promotion.Promotion
 	p.UpdatedAt = Time(p.UpdatedAt)
 	p.NextAttemptAt = Time(p.NextAttemptAt)
 	p.LeaseUntil = Time(p.LeaseUntil)
+	p.Approvers = Approvers(p.Approvers)
 	return p, nil
 }
 

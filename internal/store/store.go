@@ -45,10 +45,12 @@ type IdempotencyStore interface {
 }
 
 // Store is everything a Ferry store driver provides: promotion.Store (which
-// includes FindReleaseByDigest and FindReleaseByTag), idempotency records and
-// a readiness check.
+// includes FindReleaseByDigest and FindReleaseByTag), promotion.TransitionStore
+// (pull-request completion, wake-ups and promotion history), idempotency
+// records and a readiness check.
 type Store interface {
 	promotion.Store
+	promotion.TransitionStore
 	IdempotencyStore
 	// Ping reports whether the database answers, for readiness.
 	Ping(ctx context.Context) error

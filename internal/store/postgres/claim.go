@@ -13,10 +13,10 @@ import (
 
 // claimQuery leases the due promotions, oldest first ($1 now, $2 limit,
 // $3 owner, $4 lease end). The partial index promotions_due holds only
-// pending rows, in that order.
+// the pending, waiting and pr-open rows, in that order.
 var claimQuery = `WITH due AS (
 		SELECT id FROM promotions
-		WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
+		WHERE ` + activeStates + ` AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
 		ORDER BY created_at, id
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED

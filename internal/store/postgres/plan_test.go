@@ -38,15 +38,18 @@ func TestListPlans(t *testing.T) {
 		 SELECT 'rel-' || r, 'app-' || (r % 20), 'registry.example.com/app', 'v' || r, 'sha256:' || r,
 		        timestamptz '2025-01-01' + r * interval '1 minute'
 		 FROM generate_series(0, 99) r`,
-		`INSERT INTO promotions (id, release_id, application, environment, state, next_attempt_at, lease_until, created_at, updated_at)
+		`INSERT INTO promotions (id, release_id, application, environment, state, next_attempt_at, lease_until, created_at, updated_at, pr_number)
 		 SELECT 'prm-' || lpad(n::text, 7, '0'), 'rel-' || (n / 1000), 'app-' || ((n / 1000) % 20),
-		        (ARRAY['dev','qa','stage','prod','dr'])[n % 5 + 1],
-		        (ARRAY['pending','waiting','committed','pr-open','merged','rejected','superseded','failed'])[(n / 5) % 8 + 1],
-		        t, '0001-01-01Z', t, t
+		        (ARRAY['dev','qa','stage','prod','dr'])[n % 5 + 1], s, t, '0001-01-01Z', t, t,
+		        CASE WHEN s IN ('pr-open', 'merged', 'rejected') THEN n % 5000 + 1 ELSE 0 END
 		 FROM generate_series(0, 99999) n,
-		      LATERAL (SELECT timestamptz '2025-01-01' + (n / 1000) * interval '1 minute' + (n % 1000) * interval '1 millisecond' AS t) x`,
+		      LATERAL (SELECT timestamptz '2025-01-01' + (n / 1000) * interval '1 minute' + (n % 1000) * interval '1 millisecond' AS t,
+		                      (ARRAY['pending','waiting','committed','pr-open','merged','rejected','superseded','failed'])[(n / 5) % 8 + 1] AS s) x`,
+		`INSERT INTO promotion_transitions (promotion_id, at, state, actor)
+		 SELECT id, created_at, state, 'ferry' FROM promotions`,
 		`ANALYZE releases`,
 		`ANALYZE promotions`,
+		`ANALYZE promotion_transitions`,
 	} {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			t.Fatalf("loading: %v", err)
@@ -66,6 +69,10 @@ func TestListPlans(t *testing.T) {
 		{"application and environment", promotion.PromotionFilter{Application: "app-7", Environment: "prod"}, true},
 		{"environment and state", promotion.PromotionFilter{Environment: "prod", State: promotion.StateMerged}, false},
 		{"application, environment and state", promotion.PromotionFilter{Application: "app-7", Environment: "prod", State: promotion.StateMerged}, false},
+		{"pull request of an application and environment", promotion.PromotionFilter{Application: "app-7", Environment: "prod", PRNumber: 42}, true},
+		// Alone, a number matches the few promotions of PRs with that
+		// number in any repository: they may be sorted.
+		{"pull request", promotion.PromotionFilter{PRNumber: 42}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, c := range []*store.Cursor{nil, cursor} {
@@ -88,5 +95,34 @@ func TestListPlans(t *testing.T) {
 		if strings.Contains(p, "Seq Scan on promotions") || strings.Contains(p, "Sort") {
 			t.Errorf("claim plan scans or sorts:\n%s", p)
 		}
+		if !strings.Contains(p, "promotions_due") {
+			t.Errorf("claim plan does not read the partial index promotions_due:\n%s", p)
+		}
 	})
+	t.Run("transitions", func(t *testing.T) {
+		p := explain(t, s, transitionsQuery, []any{"prm-0042000"})
+		t.Logf("%s", p)
+		if strings.Contains(p, "Seq Scan") || strings.Contains(p, "Sort") || !strings.Contains(p, "promotion_transitions_promotion") {
+			t.Errorf("transitions plan does not read promotion_transitions_promotion in order:\n%s", p)
+		}
+	})
+}
+
+// TestActiveStates holds the SQL of the active states to store.ActiveStates
+// and to the predicate of the partial index the claim query reads.
+func TestActiveStates(t *testing.T) {
+	var quoted []string
+	for _, st := range store.ActiveStates {
+		quoted = append(quoted, "'"+string(st)+"'")
+	}
+	if want := "state IN (" + strings.Join(quoted, ", ") + ")"; activeStates != want {
+		t.Errorf("activeStates = %s, want %s", activeStates, want)
+	}
+	b, err := migrationFS.ReadFile("migrations/0002_pull_requests.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "ON promotions (created_at, id) WHERE " + activeStates + ";"; !strings.Contains(string(b), want) {
+		t.Errorf("migration 0002 has no index %q", want)
+	}
 }

@@ -19,7 +19,7 @@ import (
 func (s *Store) CreatePromotion(ctx context.Context, p promotion.Promotion) error {
 	p, err := store.PreparePromotion(p, time.Now())
 	if err == nil {
-		err = insertPromotion(ctx, s.pool, p)
+		err = s.write(ctx, func(tx pgx.Tx) error { return insertPromotion(ctx, tx, p) })
 	}
 	if err != nil {
 		return fmt.Errorf("creating promotion %q: %w", p.ID, err)
@@ -32,10 +32,24 @@ type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
+// insertPromotion stores p (prepared) and its first transition; run it in a
+// transaction.
 func insertPromotion(ctx context.Context, db execer, p promotion.Promotion) error {
 	_, err := db.Exec(ctx, `INSERT INTO promotions (`+promotionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, promotionArgs(p)...)
-	return constraint(err)
+		VALUES (`+promotionPlaceholders+`)`, promotionArgs(p)...)
+	if err != nil {
+		return constraint(err)
+	}
+	return insertTransition(ctx, db, store.FirstTransition(p))
+}
+
+func insertTransition(ctx context.Context, db execer, tr promotion.Transition) error {
+	_, err := db.Exec(ctx, `INSERT INTO promotion_transitions (`+transitionColumns+`)
+		VALUES ($1, $2, $3, $4, $5)`, transitionArgs(tr)...)
+	if err != nil {
+		return fmt.Errorf("recording transition of promotion %q: %w", tr.PromotionID, constraint(err))
+	}
+	return nil
 }
 
 // GetPromotion returns the promotion with id.
@@ -67,33 +81,44 @@ func (s *Store) ListPromotions(ctx context.Context, f promotion.PromotionFilter)
 }
 
 // UpdatePromotion writes p's mutable fields if the stored row is leased by
-// owner, or owner is "". A zero UpdatedAt is set to now. The lease check is
-// part of the UPDATE, so it holds against a concurrent claim.
+// owner, or owner is "". A zero UpdatedAt is set to now. When State or
+// Reason changes, it records a transition in the same transaction.
 func (s *Store) UpdatePromotion(ctx context.Context, owner string, p promotion.Promotion) error {
-	if p.UpdatedAt.IsZero() {
-		p.UpdatedAt = time.Now()
+	p, err := store.PrepareUpdate(p, time.Now())
+	if err == nil {
+		err = s.write(ctx, func(tx pgx.Tx) error { return updatePromotion(ctx, tx, owner, p) })
 	}
-	if !p.State.Valid() {
-		return fmt.Errorf("updating promotion %q: %w", p.ID,
-			derrors.New(derrors.Invalid, "invalid_promotion", "unknown state %q", p.State))
-	}
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE promotions SET state = $1, reason = $2, commit_sha = $3, noop = $4,
-			attempts = $5, next_attempt_at = $6, lease_owner = $7, lease_until = $8, updated_at = $9
-			WHERE id = $10 AND (lease_owner = $11 OR $11 = '')`,
-			string(p.State), p.Reason, p.CommitSHA, p.Noop, p.Attempts, ts(p.NextAttemptAt),
-			p.LeaseOwner, ts(p.LeaseUntil), ts(p.UpdatedAt), p.ID, owner)
-		if err != nil || tag.RowsAffected() > 0 {
-			return err
-		}
-		var holder string
-		if err := tx.QueryRow(ctx, `SELECT lease_owner FROM promotions WHERE id = $1`, p.ID).Scan(&holder); err != nil {
-			return notFound(err)
-		}
-		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
-	})
 	if err != nil {
 		return fmt.Errorf("updating promotion %q: %w", p.ID, err)
+	}
+	return nil
+}
+
+// updatePromotion writes p (prepared) and its transition, if any. FOR UPDATE
+// locks the row from the lease check to the commit: a concurrent claim skips
+// it, and a claim that committed first is the row read.
+func updatePromotion(ctx context.Context, tx pgx.Tx, owner string, p promotion.Promotion) error {
+	var state, reason, holder string
+	err := tx.QueryRow(ctx, `SELECT state, reason, lease_owner FROM promotions WHERE id = $1 FOR UPDATE`, p.ID).
+		Scan(&state, &reason, &holder)
+	if err != nil {
+		return notFound(err)
+	}
+	if owner != "" && holder != owner {
+		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
+	}
+	_, err = tx.Exec(ctx, `UPDATE promotions SET state = $1, reason = $2, commit_sha = $3, noop = $4,
+		attempts = $5, next_attempt_at = $6, lease_owner = $7, lease_until = $8, updated_at = $9,
+		pr_number = $10, pr_url = $11, pr_branch = $12, merge_sha = $13, merged_by = $14, approvers = $15
+		WHERE id = $16`,
+		string(p.State), p.Reason, p.CommitSHA, p.Noop, p.Attempts, ts(p.NextAttemptAt),
+		p.LeaseOwner, ts(p.LeaseUntil), ts(p.UpdatedAt),
+		p.PRNumber, p.PRURL, p.PRBranch, p.MergeSHA, p.MergedBy, approversArray(p.Approvers), p.ID)
+	if err != nil {
+		return err
+	}
+	if tr, ok := store.NextTransition(promotion.State(state), reason, p); ok {
+		return insertTransition(ctx, tx, tr)
 	}
 	return nil
 }

@@ -73,6 +73,9 @@ func listPromotionsQuery(f promotion.PromotionFilter, limit int, c *store.Cursor
 	if f.ReleaseID != "" {
 		w.add("release_id = ?", f.ReleaseID)
 	}
+	if f.PRNumber != 0 {
+		w.add("pr_number = ?", f.PRNumber)
+	}
 	w.after(c)
 	q := "SELECT " + promotionColumns + " FROM promotions" + w.String()
 	q += w.limit(limit)

@@ -10,10 +10,14 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
-// claimQuery selects the due promotions, oldest first: the
-// (state, created_at, id) index yields pending rows in that order.
-const claimQuery = `SELECT ` + promotionColumns + ` FROM promotions
-	WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
+// claimQuery selects the due promotions, oldest first: the partial index
+// promotions_due yields the pending, waiting and pr-open rows in that order,
+// and the scan stops after limit due ones. Without statistics SQLite would
+// rather look the three states up in promotions_state_created and sort all
+// their rows; INDEXED BY holds it to the partial index (and fails loudly if
+// the index and activeStates ever part).
+const claimQuery = `SELECT ` + promotionColumns + ` FROM promotions INDEXED BY promotions_due
+	WHERE ` + activeStates + ` AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
 	ORDER BY created_at, id LIMIT ?`
 
 // ClaimDue leases up to limit due promotions to owner, oldest first. Claims

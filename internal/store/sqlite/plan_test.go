@@ -44,14 +44,17 @@ func TestListPlans(t *testing.T) {
 	defer s.Close()
 	cursor := &store.Cursor{CreatedAt: time.Now(), ID: "prm-1"}
 
-	check := func(t *testing.T, q string, args []any, wantIndex string) {
+	check := func(t *testing.T, q string, args []any, wantIndex string, sorted bool) {
 		t.Helper()
 		p := plan(t, s, q, args)
 		t.Logf("%s\n%s", q, p)
-		if strings.Contains(p, "TEMP B-TREE") {
+		if sorted && strings.Contains(p, "TEMP B-TREE") {
 			t.Errorf("plan sorts:\n%s", p)
 		}
-		if !strings.Contains(p, "USING INDEX "+wantIndex+" ") && !strings.HasSuffix(p, "USING INDEX "+wantIndex) {
+		if strings.HasPrefix(p, "SCAN promotions\n") || p == "SCAN promotions" {
+			t.Errorf("plan scans the table:\n%s", p)
+		}
+		if !strings.Contains(p, "INDEX "+wantIndex+" ") && !strings.HasSuffix(p, "INDEX "+wantIndex) {
 			t.Errorf("plan does not use index %s:\n%s", wantIndex, p)
 		}
 	}
@@ -59,19 +62,27 @@ func TestListPlans(t *testing.T) {
 		name      string
 		f         promotion.PromotionFilter
 		wantIndex string
+		sorted    bool // read in index order, no sort
 	}{
-		{"none", promotion.PromotionFilter{}, "promotions_created"},
-		{"application", promotion.PromotionFilter{Application: "a"}, "promotions_app_created"},
-		{"environment", promotion.PromotionFilter{Environment: "e"}, "promotions_env_created"},
-		{"state", promotion.PromotionFilter{State: promotion.StateFailed}, "promotions_state_created"},
-		{"release", promotion.PromotionFilter{ReleaseID: "r"}, "promotions_release_created"},
-		{"application and environment", promotion.PromotionFilter{Application: "a", Environment: "e"}, "promotions_app_env_created"},
-		{"application, environment and state", promotion.PromotionFilter{Application: "a", Environment: "e", State: promotion.StatePending}, "promotions_app_env_created"},
+		{"none", promotion.PromotionFilter{}, "promotions_created", true},
+		{"application", promotion.PromotionFilter{Application: "a"}, "promotions_app_created", true},
+		{"environment", promotion.PromotionFilter{Environment: "e"}, "promotions_env_created", true},
+		{"state", promotion.PromotionFilter{State: promotion.StateFailed}, "promotions_state_created", true},
+		{"release", promotion.PromotionFilter{ReleaseID: "r"}, "promotions_release_created", true},
+		{"application and environment", promotion.PromotionFilter{Application: "a", Environment: "e"}, "promotions_app_env_created", true},
+		{"application, environment and state", promotion.PromotionFilter{Application: "a", Environment: "e", State: promotion.StatePending}, "promotions_app_env_created", true},
+		{"environment and state", promotion.PromotionFilter{Environment: "e", State: promotion.StateMerged}, "promotions_env_created", true},
+		{"release and state", promotion.PromotionFilter{ReleaseID: "r", State: promotion.StateMerged}, "promotions_release_created", true},
+		{"pull request of an application and environment", promotion.PromotionFilter{Application: "a", Environment: "e", PRNumber: 7}, "promotions_pr", true},
+		{"pull request, application, environment and state", promotion.PromotionFilter{Application: "a", Environment: "e", PRNumber: 7, State: promotion.StatePROpen}, "promotions_pr", true},
+		// Alone, a number matches the few promotions of PRs with that
+		// number in any repository: they are sorted.
+		{"pull request", promotion.PromotionFilter{PRNumber: 7}, "promotions_pr", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, c := range []*store.Cursor{nil, cursor} {
 				q, args := listPromotionsQuery(tc.f, 50, c)
-				check(t, q, args, tc.wantIndex)
+				check(t, q, args, tc.wantIndex, tc.sorted)
 			}
 		})
 	}
@@ -86,11 +97,33 @@ func TestListPlans(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, c := range []*store.Cursor{nil, cursor} {
 				q, args := listReleasesQuery(tc.f, 50, c)
-				check(t, q, args, tc.wantIndex)
+				check(t, q, args, tc.wantIndex, true)
 			}
 		})
 	}
 	t.Run("claim", func(t *testing.T) {
-		check(t, claimQuery, []any{int64(1), int64(1), 10}, "promotions_state_created")
+		check(t, claimQuery, []any{int64(1), int64(1), 10}, "promotions_due", true)
 	})
+	t.Run("transitions", func(t *testing.T) {
+		check(t, transitionsQuery, []any{"prm-1"}, "promotion_transitions_promotion", true)
+	})
+}
+
+// TestActiveStates holds the SQL of the active states to store.ActiveStates
+// and to the predicate of the partial index the claim query reads.
+func TestActiveStates(t *testing.T) {
+	var quoted []string
+	for _, st := range store.ActiveStates {
+		quoted = append(quoted, "'"+string(st)+"'")
+	}
+	if want := "state IN (" + strings.Join(quoted, ", ") + ")"; activeStates != want {
+		t.Errorf("activeStates = %s, want %s", activeStates, want)
+	}
+	b, err := migrationFS.ReadFile("migrations/0002_pull_requests.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "ON promotions (created_at, id) WHERE " + activeStates + ";"; !strings.Contains(string(b), want) {
+		t.Errorf("migration 0002 has no index %q", want)
+	}
 }

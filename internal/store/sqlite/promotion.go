@@ -25,10 +25,23 @@ func (s *Store) CreatePromotion(ctx context.Context, p promotion.Promotion) erro
 	return nil
 }
 
+// insertPromotion stores p (prepared) and its first transition.
 func insertPromotion(ctx context.Context, tx *sql.Tx, p promotion.Promotion) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO promotions (`+promotionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, promotionArgs(p)...)
-	return constraint(err)
+		VALUES (`+promotionPlaceholders+`)`, promotionArgs(p)...)
+	if err != nil {
+		return constraint(err)
+	}
+	return insertTransition(ctx, tx, store.FirstTransition(p))
+}
+
+func insertTransition(ctx context.Context, tx *sql.Tx, tr promotion.Transition) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO promotion_transitions (`+transitionColumns+`)
+		VALUES (?, ?, ?, ?, ?)`, insertTransitionArgs(tr)...)
+	if err != nil {
+		return fmt.Errorf("recording transition of promotion %q: %w", tr.PromotionID, constraint(err))
+	}
+	return nil
 }
 
 // GetPromotion returns the promotion with id.
@@ -60,36 +73,43 @@ func (s *Store) ListPromotions(ctx context.Context, f promotion.PromotionFilter)
 }
 
 // UpdatePromotion writes p's mutable fields if the stored row is leased by
-// owner, or owner is "". A zero UpdatedAt is set to now.
+// owner, or owner is "". A zero UpdatedAt is set to now. When State or
+// Reason changes, it records a transition in the same transaction.
 func (s *Store) UpdatePromotion(ctx context.Context, owner string, p promotion.Promotion) error {
-	if p.UpdatedAt.IsZero() {
-		p.UpdatedAt = time.Now()
+	p, err := store.PrepareUpdate(p, time.Now())
+	if err == nil {
+		err = s.write(ctx, func(tx *sql.Tx) error { return updatePromotion(ctx, tx, owner, p) })
 	}
-	if !p.State.Valid() {
-		return fmt.Errorf("updating promotion %q: %w", p.ID,
-			derrors.New(derrors.Invalid, "invalid_promotion", "unknown state %q", p.State))
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE promotions SET state = ?, reason = ?, commit_sha = ?, noop = ?,
-			attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?
-			WHERE id = ? AND (lease_owner = ? OR ? = '')`,
-			string(p.State), p.Reason, p.CommitSHA, p.Noop, p.Attempts, micros(store.Time(p.NextAttemptAt)),
-			p.LeaseOwner, micros(store.Time(p.LeaseUntil)), micros(store.Time(p.UpdatedAt)), p.ID, owner, owner)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n > 0 {
-			return err
-		}
-		var holder string
-		err = tx.QueryRowContext(ctx, `SELECT lease_owner FROM promotions WHERE id = ?`, p.ID).Scan(&holder)
-		if err != nil {
-			return notFound(err)
-		}
-		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
-	})
 	if err != nil {
 		return fmt.Errorf("updating promotion %q: %w", p.ID, err)
+	}
+	return nil
+}
+
+// updatePromotion writes p (prepared) and its transition, if any. The
+// writer's transaction began IMMEDIATE, so the row read is the row written.
+func updatePromotion(ctx context.Context, tx *sql.Tx, owner string, p promotion.Promotion) error {
+	var state, reason, holder string
+	err := tx.QueryRowContext(ctx, `SELECT state, reason, lease_owner FROM promotions WHERE id = ?`, p.ID).
+		Scan(&state, &reason, &holder)
+	if err != nil {
+		return notFound(err)
+	}
+	if owner != "" && holder != owner {
+		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE promotions SET state = ?, reason = ?, commit_sha = ?, noop = ?,
+		attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?,
+		pr_number = ?, pr_url = ?, pr_branch = ?, merge_sha = ?, merged_by = ?, approvers = ?
+		WHERE id = ?`,
+		string(p.State), p.Reason, p.CommitSHA, p.Noop, p.Attempts, micros(p.NextAttemptAt),
+		p.LeaseOwner, micros(p.LeaseUntil), micros(p.UpdatedAt),
+		p.PRNumber, p.PRURL, p.PRBranch, p.MergeSHA, p.MergedBy, approversJSON(p.Approvers), p.ID)
+	if err != nil {
+		return err
+	}
+	if tr, ok := store.NextTransition(promotion.State(state), reason, p); ok {
+		return insertTransition(ctx, tx, tr)
 	}
 	return nil
 }

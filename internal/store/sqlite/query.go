@@ -58,10 +58,20 @@ func listPromotionsQuery(f promotion.PromotionFilter, limit int, c *store.Cursor
 		w.add("environment = ?", f.Environment)
 	}
 	if f.State != "" {
-		w.add("state = ?", string(f.State))
+		// A state holds a large share of all rows. Beside any other filter
+		// its index is the worst to drive the scan, but SQLite, without
+		// statistics, cannot tell: the unary + keeps it off that index.
+		if f.Application != "" || f.Environment != "" || f.ReleaseID != "" || f.PRNumber != 0 {
+			w.add("+state = ?", string(f.State))
+		} else {
+			w.add("state = ?", string(f.State))
+		}
 	}
 	if f.ReleaseID != "" {
 		w.add("release_id = ?", f.ReleaseID)
+	}
+	if f.PRNumber != 0 {
+		w.add("pr_number = ?", f.PRNumber)
 	}
 	w.after(c)
 	return "SELECT " + promotionColumns + " FROM promotions" + w.String() + listOrder, append(w.args, limit+1)

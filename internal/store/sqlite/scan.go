@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
 )
 
 // zeroMicros is how the zero time.Time is stored.
@@ -47,25 +49,64 @@ func scanRelease(s scanner) (promotion.Release, error) {
 }
 
 const promotionColumns = `id, release_id, application, environment, state, reason, commit_sha, noop,
-	attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at`
+	attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at,
+	requested_by, forced, pr_number, pr_url, pr_branch, merge_sha, merged_by, approvers`
+
+// promotionPlaceholders has one "?" per column of promotionColumns.
+const promotionPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
 
 func promotionArgs(p promotion.Promotion) []any {
 	return []any{p.ID, p.ReleaseID, p.Application, p.Environment, string(p.State), p.Reason, p.CommitSHA, p.Noop,
-		p.Attempts, micros(p.NextAttemptAt), p.LeaseOwner, micros(p.LeaseUntil), micros(p.CreatedAt), micros(p.UpdatedAt)}
+		p.Attempts, micros(p.NextAttemptAt), p.LeaseOwner, micros(p.LeaseUntil), micros(p.CreatedAt), micros(p.UpdatedAt),
+		p.RequestedBy, p.Forced, p.PRNumber, p.PRURL, p.PRBranch, p.MergeSHA, p.MergedBy, approversJSON(p.Approvers)}
 }
 
 func scanPromotion(s scanner) (promotion.Promotion, error) {
 	var p promotion.Promotion
-	var state string
+	var state, approvers string
 	var next, until, created, updated int64
 	err := s.Scan(&p.ID, &p.ReleaseID, &p.Application, &p.Environment, &state, &p.Reason, &p.CommitSHA, &p.Noop,
-		&p.Attempts, &next, &p.LeaseOwner, &until, &created, &updated)
+		&p.Attempts, &next, &p.LeaseOwner, &until, &created, &updated,
+		&p.RequestedBy, &p.Forced, &p.PRNumber, &p.PRURL, &p.PRBranch, &p.MergeSHA, &p.MergedBy, &approvers)
+	if err != nil {
+		return p, err
+	}
 	p.State = promotion.State(state)
 	p.NextAttemptAt = fromMicros(next)
 	p.LeaseUntil = fromMicros(until)
 	p.CreatedAt = fromMicros(created)
 	p.UpdatedAt = fromMicros(updated)
-	return p, err
+	if err := json.Unmarshal([]byte(approvers), &p.Approvers); err != nil {
+		return p, fmt.Errorf("decoding approvers of promotion %q: %w", p.ID, err)
+	}
+	p.Approvers = store.Approvers(p.Approvers)
+	return p, nil
+}
+
+// approversJSON returns a as stored: a JSON array, "[]" when a is nil or
+// empty (both read back as nil).
+func approversJSON(a []string) string {
+	if len(a) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(a) // a []string always marshals
+	return string(b)
+}
+
+const transitionColumns = `promotion_id, at, state, actor, reason`
+
+func insertTransitionArgs(tr promotion.Transition) []any {
+	return []any{tr.PromotionID, micros(tr.At), string(tr.State), tr.Actor, tr.Reason}
+}
+
+func scanTransition(s scanner) (promotion.Transition, error) {
+	var tr promotion.Transition
+	var state string
+	var at int64
+	err := s.Scan(&tr.PromotionID, &at, &state, &tr.Actor, &tr.Reason)
+	tr.At = fromMicros(at)
+	tr.State = promotion.State(state)
+	return tr, err
 }
 
 // constraint returns the domain sentinel for a constraint violation, or err

@@ -38,12 +38,29 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 		due("prm-later", 8, func(p *promotion.Promotion) { p.NextAttemptAt = now.Add(time.Microsecond) }),
 		due("prm-leased", 9, func(p *promotion.Promotion) { p.LeaseOwner, p.LeaseUntil = "worker-x", now.Add(time.Second) }),
 	}
+	// One due, free row in every other state: only waiting and pr-open
+	// ones are claimed (the engine waits on a gate or polls the PR).
 	for _, st := range promotion.States {
 		if st != promotion.StatePending {
 			rows = append(rows, due("prm-"+string(st), 0, func(p *promotion.Promotion) { p.State = st }))
 		}
 	}
-	wantOrder := []string{"prm-due-1", "prm-due-2a", "prm-due-2b", "prm-due-3", "prm-due-now", "prm-due-zero", "prm-expired", "prm-expires-now"}
+	// Waiting and pr-open rows obey the same due and lease rules.
+	rows = append(rows,
+		due("prm-waiting-later", 10, func(p *promotion.Promotion) {
+			p.State, p.NextAttemptAt = promotion.StateWaiting, now.Add(time.Microsecond)
+		}),
+		due("prm-pr-open-leased", 11, func(p *promotion.Promotion) {
+			p.State, p.LeaseOwner, p.LeaseUntil = promotion.StatePROpen, "worker-x", now.Add(time.Second)
+		}),
+		due("prm-pr-open-expired", 12, func(p *promotion.Promotion) {
+			p.State, p.LeaseOwner, p.LeaseUntil = promotion.StatePROpen, "worker-x", now.Add(-time.Second)
+			p.PRNumber, p.PRURL, p.PRBranch = 12, "https://git.example.com/acme/env/pull/12", "ferry/payments/dev"
+		}),
+	)
+	wantOrder := []string{"prm-pr-open", "prm-waiting", // created first; id breaks the tie
+		"prm-due-1", "prm-due-2a", "prm-due-2b", "prm-due-3", "prm-due-now", "prm-due-zero", "prm-expired", "prm-expires-now",
+		"prm-pr-open-expired"}
 
 	setup := func(t *testing.T) Store {
 		s := open(t)
@@ -59,7 +76,7 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 		return ps
 	}
 
-	t.Run("claims due, free or expired pending rows, oldest first", func(t *testing.T) {
+	t.Run("claims due, free or expired pending, waiting and pr-open rows, oldest first", func(t *testing.T) {
 		t.Parallel()
 		s := setup(t)
 		got := claim(t, s, "worker-a", now, 100)
@@ -88,14 +105,18 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 		t.Parallel()
 		s := setup(t)
 		var got []string
-		for _, w := range []string{"worker-a", "worker-b", "worker-c"} {
+		for i := 0; i < 10; i++ {
+			w := fmt.Sprintf("worker-%d", i)
 			ps := claim(t, s, w, now, 3)
 			if len(ps) > 3 {
 				t.Fatalf("%s claimed %d, limit 3", w, len(ps))
 			}
+			if len(ps) == 0 {
+				break
+			}
 			got = append(got, ids(ps, promotionID)...)
 		}
-		equal(t, "claimed in three batches", got, wantOrder)
+		equal(t, "claimed in batches of 3", got, wantOrder)
 		if ps := claim(t, s, "worker-a", now, 0); len(ps) != 0 {
 			t.Errorf("limit 0 claimed %v", ids(ps, promotionID))
 		}

@@ -35,7 +35,14 @@ func seed(t *testing.T, s Store) fixture {
 				if ri == 1 {
 					created = at(ri * 10)
 				}
-				ps = append(ps, prom(fmt.Sprintf("prm-%03d", 100-n), r, env, states[n%len(states)], created))
+				p := prom(fmt.Sprintf("prm-%03d", 100-n), r, env, states[n%len(states)], created)
+				if p.State == promotion.StatePROpen {
+					// Numbers repeat: a newer release reuses the open
+					// PR of its application and environment.
+					p.PRNumber = n%3 + 1
+					p.PRURL = fmt.Sprintf("https://git.example.com/acme/env/pull/%d", p.PRNumber)
+				}
+				ps = append(ps, p)
 				n++
 			}
 		}
@@ -63,7 +70,8 @@ func (fx fixture) expect(f promotion.PromotionFilter) []promotion.Promotion {
 		if (f.Application == "" || p.Application == f.Application) &&
 			(f.Environment == "" || p.Environment == f.Environment) &&
 			(f.State == "" || p.State == f.State) &&
-			(f.ReleaseID == "" || p.ReleaseID == f.ReleaseID) {
+			(f.ReleaseID == "" || p.ReleaseID == f.ReleaseID) &&
+			(f.PRNumber == 0 || p.PRNumber == f.PRNumber) {
 			out = append(out, p)
 		}
 	}
@@ -114,6 +122,10 @@ func testListPromotions(t *testing.T, open func(*testing.T) Store) {
 		{"environment and state", promotion.PromotionFilter{Environment: "dev", State: promotion.StateCommitted}},
 		{"all four", promotion.PromotionFilter{Application: "billing", Environment: "prod", State: promotion.StateFailed, ReleaseID: "rel-01"}},
 		{"release of another application", promotion.PromotionFilter{Application: "billing", ReleaseID: "rel-02"}},
+		{"pull request", promotion.PromotionFilter{PRNumber: 2}},
+		{"pull request of an application and environment", promotion.PromotionFilter{Application: "payments", Environment: "stage", PRNumber: 1}},
+		{"pull request and state", promotion.PromotionFilter{PRNumber: 3, State: promotion.StatePROpen}},
+		{"pull request of another application", promotion.PromotionFilter{Application: "billing", Environment: "stage", PRNumber: 1}},
 		{"no match", promotion.PromotionFilter{Environment: "moon"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,7 +142,8 @@ func testListPromotions(t *testing.T, open func(*testing.T) Store) {
 			}
 			equal(t, "ids", ids(page.Items, promotionID), ids(want, promotionID))
 			equal(t, "items", page.Items, want)
-			if len(want) == 0 && tc.name != "no match" && tc.name != "release of another application" {
+			if len(want) == 0 && tc.name != "no match" && tc.name != "release of another application" &&
+				tc.name != "pull request of another application" {
 				t.Errorf("fixture has no rows for %s: the case tests nothing", tc.name)
 			}
 		})
@@ -200,6 +213,7 @@ func testPagination(t *testing.T, open func(*testing.T) Store) {
 		{"pages of 4 across tied times", promotion.PromotionFilter{Limit: 4}},
 		{"pages of 7 filtered", promotion.PromotionFilter{Application: "billing", Limit: 7}},
 		{"pages of 2, two filters", promotion.PromotionFilter{Application: "payments", Environment: "prod", Limit: 2}},
+		{"pages of 1, pull request", promotion.PromotionFilter{Application: "payments", Environment: "stage", PRNumber: 1, Limit: 1}},
 		{"exact fit", promotion.PromotionFilter{Limit: len(fx.promotions)}},
 		{"max limit", promotion.PromotionFilter{Limit: 500}},
 	} {

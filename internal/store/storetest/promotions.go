@@ -22,10 +22,16 @@ func testPromotions(t *testing.T, open func(*testing.T) Store) {
 			State: promotion.StateFailed, Reason: "registry said 503", CommitSHA: "abc123", Noop: true,
 			Attempts: 3, NextAttemptAt: at(60), LeaseOwner: "worker-a", LeaseUntil: at(30),
 			CreatedAt: at(1), UpdatedAt: at(2),
+			RequestedBy: "release-manager", Forced: true,
+			PRNumber: 1234, PRURL: "https://git.example.com/acme/env/pull/1234", PRBranch: "ferry/payments/prod",
+			MergeSHA: "fedcba9876543210fedcba9876543210fedcba98", MergedBy: "alice", Approvers: []string{"alice", "bob", "zoë"},
+			Actor: "carol", Note: "not a column", // feed the first transition only
 		}
 		zero := prom("prm-zero", r, "dev", promotion.StatePending, at(1))
 		zero.NextAttemptAt = time.Time{}
-		for _, p := range []promotion.Promotion{full, zero} {
+		emptyApprovers := prom("prm-empty-approvers", r, "stage", promotion.StatePROpen, at(1))
+		emptyApprovers.Approvers = []string{}
+		for _, p := range []promotion.Promotion{full, zero, emptyApprovers} {
 			mustCreatePromotion(t, s, p)
 			got := mustGetPromotion(t, s, p.ID)
 			equal(t, p.ID, got, storedPromotion(p))
@@ -33,6 +39,20 @@ func testPromotions(t *testing.T, open func(*testing.T) Store) {
 		if got := mustGetPromotion(t, s, zero.ID); !got.NextAttemptAt.IsZero() || !got.LeaseUntil.IsZero() {
 			t.Errorf("zero times read back as NextAttemptAt=%v LeaseUntil=%v, want zero", got.NextAttemptAt, got.LeaseUntil)
 		}
+		// No approvers, nil or empty, read back as nil.
+		for _, id := range []string{zero.ID, emptyApprovers.ID} {
+			if got := mustGetPromotion(t, s, id).Approvers; got != nil {
+				t.Errorf("%s: Approvers = %#v, want nil", id, got)
+			}
+		}
+		// Lists return the same rows as GetPromotion.
+		page, err := s.ListPromotions(ctx, promotion.PromotionFilter{})
+		if err != nil {
+			t.Fatalf("ListPromotions() = %v", err)
+		}
+		equal(t, "listed", page.Items, []promotion.Promotion{ // all created at(1): by id, descending
+			storedPromotion(zero), storedPromotion(full), storedPromotion(emptyApprovers),
+		})
 	})
 
 	t.Run("create refuses", func(t *testing.T) {
@@ -89,9 +109,13 @@ func testUpdatePromotion(t *testing.T, open func(*testing.T) Store) {
 	changed.Attempts, changed.NextAttemptAt = 2, time.Time{}
 	changed.LeaseOwner, changed.LeaseUntil = "", time.Time{}
 	changed.UpdatedAt = at(42)
+	changed.PRNumber, changed.PRURL, changed.PRBranch = 77, "https://git.example.com/acme/env/pull/77", "ferry/payments/dev"
+	changed.MergeSHA, changed.MergedBy, changed.Approvers = "0badc0de", "alice", []string{"alice", "bob"}
+	changed.Actor, changed.Note = "alice", "merged by alice"
 	withImmutable := changed
 	withImmutable.ReleaseID, withImmutable.Application, withImmutable.Environment = "rel-other", "other", "prod"
 	withImmutable.CreatedAt = at(999)
+	withImmutable.RequestedBy, withImmutable.Forced = "mallory", true
 
 	for _, tc := range []struct {
 		name    string

@@ -16,8 +16,8 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
-// Store is what the suite tests: promotion.Store and the extras of
-// internal/store (idempotency records, Ping).
+// Store is what the suite tests: promotion.Store, promotion.TransitionStore
+// and the extras of internal/store (idempotency records, Ping).
 type Store = store.Store
 
 // Run runs the suite. Each subtest calls open with its own *testing.T.
@@ -41,6 +41,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("ListReleases", func(t *testing.T) { testListReleases(t, open) })
 	t.Run("Pagination", func(t *testing.T) { testPagination(t, open) })
 	t.Run("ClaimDue", func(t *testing.T) { testClaimDue(t, open) })
+	t.Run("Transitions", func(t *testing.T) { testTransitions(t, open) })
+	t.Run("CompletePromotion", func(t *testing.T) { testCompletePromotion(t, open) })
+	t.Run("Wake", func(t *testing.T) { testWake(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("Persistence", func(t *testing.T) { testPersistence(t, open) })
 }
@@ -97,7 +100,13 @@ func storedRelease(r promotion.Release) promotion.Release {
 	return r
 }
 
+// storedPromotion also drops Actor and Note, which only feed transitions,
+// and reads no approvers back as nil.
 func storedPromotion(p promotion.Promotion) promotion.Promotion {
+	p.Actor, p.Note = "", ""
+	if len(p.Approvers) == 0 {
+		p.Approvers = nil
+	}
 	p.NextAttemptAt = store.Time(p.NextAttemptAt)
 	p.LeaseUntil = store.Time(p.LeaseUntil)
 	p.CreatedAt = store.Time(p.CreatedAt)
