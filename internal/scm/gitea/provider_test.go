@@ -157,7 +157,8 @@ func TestGet(t *testing.T) {
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC),
 		// alice stands (a later comment changes nothing), bob's approval is
 		// cancelled by his change request, carol's is stale, dave's was
-		// dismissed, erin approved on page two.
+		// dismissed, erin approved on page two; frank's approval (from a Gitea
+		// that did not record its commit) is stale.
 		Approvers: []string{"alice", "erin"}}
 	with := func(f func(*promotion.PR)) promotion.PR { pr := base; f(&pr); return pr }
 	for _, tc := range []struct {
@@ -257,9 +258,13 @@ func TestErrors(t *testing.T) {
 		after    time.Duration
 		notFound bool
 	}{
-		{"unauthorized", func(h *fakehost.Host) { h.On("GET", repoPath+"/pulls/5").Status(401).File(t, td("error-unauthorized.json")) },
+		{"unauthorized", func(h *fakehost.Host) {
+			h.On("GET", repoPath+"/pulls/5").Status(401).File(t, td("error-unauthorized.json"))
+		},
 			derrors.Unavailable, "scm_auth_failed", 0, false},
-		{"not found", func(h *fakehost.Host) { h.On("GET", repoPath+"/pulls/5").Status(404).File(t, td("error-not-found.json")) },
+		{"not found", func(h *fakehost.Host) {
+			h.On("GET", repoPath+"/pulls/5").Status(404).File(t, td("error-not-found.json"))
+		},
 			derrors.NotFound, "not_found", 0, true},
 		{"429 with Retry-After", func(h *fakehost.Host) {
 			h.On("GET", repoPath+"/pulls/5").Status(429).Header("Retry-After", "Sat, 15 Jan 2027 08:00:20 GMT").Body(`{"message":"too many requests"}`)
