@@ -6,8 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -314,5 +318,165 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// faultyRegistry is go-containerregistry's in-process registry with a
+// switch that makes manifest requests fail in one way or another.
+type faultyRegistry struct {
+	inner http.Handler
+	mu    sync.Mutex
+	mode  string
+}
+
+func (f *faultyRegistry) set(mode string) {
+	f.mu.Lock()
+	f.mode = mode
+	f.mu.Unlock()
+}
+
+func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	mode := f.mode
+	f.mu.Unlock()
+	if mode == "" || !strings.Contains(r.URL.Path, "/manifests/") {
+		f.inner.ServeHTTP(w, r)
+		return
+	}
+	fail := func(status int, code string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"test"}]}`, code)
+	}
+	switch mode {
+	case "401":
+		fail(http.StatusUnauthorized, "UNAUTHORIZED")
+	case "404":
+		fail(http.StatusNotFound, "MANIFEST_UNKNOWN")
+	case "429":
+		w.Header().Set("Retry-After", "1")
+		fail(http.StatusTooManyRequests, "TOOMANYREQUESTS")
+	case "500":
+		fail(http.StatusInternalServerError, "UNKNOWN")
+	case "slow":
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		f.inner.ServeHTTP(w, r)
+	case "wrong-digest":
+		rec := httptest.NewRecorder()
+		f.inner.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("0", 64))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}
+}
+
+// TestBadInputWritesNothing: registries that misbehave, and signed
+// deliveries whose bodies are hostile. Each gets its exact status and code,
+// and nothing is written: the repo head and the store's counts stay.
+func TestBadInputWritesNothing(t *testing.T) {
+	fr := &faultyRegistry{inner: ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(fr)
+	t.Cleanup(srv.Close)
+	reg := &testRegistry{host: strings.TrimPrefix(srv.URL, "http://")}
+	digest := reg.push(t, "acme/payments", "3.0.0")
+
+	s := &stack{reg: reg, data: t.TempDir()}
+	pipeline := strings.ReplaceAll(readExample(t, "ferry.yaml"), "registry.example.com", reg.host) + extraApps
+	s.bare = envRepo(t, reg.host, map[string]string{"ferry.yaml": pipeline})
+	addr := freeAddr(t)
+	extra := "webhooks:\n  - name: ci-hook\n    secrets: [" + whsecOld + "]\n    applications: [payments]\n" +
+		"limits:\n  registryTimeout: 1s\n"
+	s.f = startFerry(t, addr, "--config", writeConfig(t, serverConfig(addr, s.data, reg.host, s.bare, extra)))
+
+	image := reg.host + "/acme/payments"
+	ok := buildBody("payments", image, "3.0.0", "")
+	withDigest := buildBody("payments", image, "3.0.0", digest)
+	head := s.head(t)
+	releases, promotions := s.count(t, "/api/v1/releases"), s.count(t, "/api/v1/promotions")
+	unchanged := func(t *testing.T) {
+		t.Helper()
+		if got := s.head(t); got != head {
+			t.Errorf("repo head moved to %s", got)
+		}
+		if n := s.count(t, "/api/v1/releases"); n != releases {
+			t.Errorf("releases: %d, want %d", n, releases)
+		}
+		if n := s.count(t, "/api/v1/promotions"); n != promotions {
+			t.Errorf("promotions: %d, want %d", n, promotions)
+		}
+	}
+
+	for _, tc := range []struct {
+		mode   string
+		status int
+		code   string
+	}{
+		{"401", 503, "registry_auth_failed"},
+		{"404", 422, "tag_not_found"},
+		{"429", 503, "registry_rate_limited"},
+		{"500", 503, "registry_unavailable"},
+		{"slow", 503, "registry_unavailable"},
+		// With the digest CI pushed, the header's lie is caught against the
+		// manifest bytes. (A tag-only report trusts the HEAD answer: see the
+		// README's "Reliability and security".)
+		{"wrong-digest", 503, "registry_digest_inconsistent"},
+	} {
+		t.Run("registry "+tc.mode, func(t *testing.T) {
+			fr.set(tc.mode)
+			defer fr.set("")
+			start := time.Now()
+			r := s.f.call(t, http.MethodPost, "/api/v1/builds", ciToken, strings.NewReader(withDigest))
+			assertProblem(t, r, tc.status, tc.code)
+			if tc.status == 503 && r.header.Get("Retry-After") == "" {
+				t.Error("no Retry-After")
+			}
+			if tc.mode == "slow" && time.Since(start) > 4*time.Second {
+				t.Errorf("a slow registry held the request %s; registryTimeout is 1s", time.Since(start))
+			}
+			unchanged(t)
+		})
+	}
+
+	nested := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
+	for _, tc := range []struct {
+		name   string
+		body   string
+		status int
+		code   string
+	}{
+		{"huge body", `{"application":"payments","image":"` + image + `","tag":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "body_too_large"},
+		{"deeply nested body", `{"application":"payments","image":"` + image + `","tag":"3.0.0","x":` + nested + `}`, 400, "invalid_json"},
+		{"non-UTF-8 body", `{"application":"payments","image":"` + image + `","tag":"3.0.0","source_branch":"ma` + "\xc3\x28" + `in"}`, 400, "invalid_json"},
+		{"sha512 digest of sha256 length", buildBody("payments", image, "3.0.0", "sha512:"+strings.Repeat("ab", 32)), 400, "invalid_digest"},
+		{"sha256 digest of 65 hex", buildBody("payments", image, "3.0.0", digest+"0"), 400, "invalid_digest"},
+		{"digest without algorithm", buildBody("payments", image, "3.0.0", strings.TrimPrefix(digest, "sha256:")), 400, "invalid_digest"},
+		{"uppercase image", buildBody("payments", strings.Replace(image, "payments", "Payments", 1), "3.0.0", ""), 400, "invalid_image"},
+		{"image with invalid characters", buildBody("payments", image+"$", "3.0.0", ""), 400, "invalid_image"},
+		{"129-character tag", buildBody("payments", image, strings.Repeat("t", 129), ""), 400, "invalid_tag"},
+		{"application with a slash", buildBody("pay/ments", image, "3.0.0", ""), 400, "invalid_field"},
+		{"application with dots", buildBody("..", image, "3.0.0", ""), 400, "invalid_field"},
+		{"another sender's application", buildBody("checkout", reg.host+"/acme/checkout", "3.0.0", ""), 403, "forbidden"},
+	} {
+		t.Run("signed "+tc.name, func(t *testing.T) {
+			ts := time.Now().Unix()
+			id := "msg_" + strings.ReplaceAll(tc.name, " ", "_")
+			r := s.f.call(t, http.MethodPost, "/api/v1/hooks/ci-hook/builds", "", strings.NewReader(tc.body),
+				"webhook-id", id, "webhook-timestamp", strconv.FormatInt(ts, 10), "webhook-signature", sign(hookKeyOld, id, ts, tc.body))
+			assertProblem(t, r, tc.status, tc.code)
+			unchanged(t)
+		})
+	}
+
+	// The registry healthy again, the same report goes through.
+	r := s.f.call(t, http.MethodPost, "/api/v1/builds?wait=30s", ciToken, strings.NewReader(ok))
+	if r.status != http.StatusAccepted {
+		t.Fatalf("healthy registry: %d %s", r.status, r.body)
 	}
 }
