@@ -33,6 +33,13 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return err
 	}
+	return applyAll(ctx, pool, ms)
+}
+
+// applyAll applies those of ms not yet recorded, in order, holding the
+// advisory lock. (Tests apply the first ones only, to build a database of an
+// older release.)
+func applyAll(ctx context.Context, pool *pgxpool.Pool, ms []store.Migration) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquiring connection: %w", err)

@@ -29,6 +29,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
+	return applyAll(ctx, db, ms)
+}
+
+// applyAll applies those of ms not yet recorded, in order. (Tests apply
+// the first ones only, to build a database of an older release.)
+func applyAll(ctx context.Context, db *sql.DB, ms []store.Migration) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER NOT NULL PRIMARY KEY,
 		name       TEXT    NOT NULL,
