@@ -11,6 +11,9 @@ import (
 	"github.com/ferryhq/ferry/internal/gitrepo"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
+	"github.com/ferryhq/ferry/internal/scm/gitea"
+	"github.com/ferryhq/ferry/internal/scm/github"
+	"github.com/ferryhq/ferry/internal/scm/gitlab"
 	"github.com/ferryhq/ferry/internal/store"
 	"github.com/ferryhq/ferry/internal/store/postgres"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
@@ -24,9 +27,10 @@ type serverStore interface {
 }
 
 type deps struct {
-	store    serverStore
-	registry *registry.Verifier
-	repos    []*promotion.Repo
+	store     serverStore
+	registry  *registry.Verifier
+	repos     []*promotion.Repo
+	providers map[string]promotion.Provider
 }
 
 // build makes the adapters named by the config.
@@ -72,8 +76,33 @@ func build(ctx context.Context, cfg *config.Server, log *zap.Logger) (*deps, err
 			return nil, fmt.Errorf("repositories[%d] (%s): %w", i, r.Name, err)
 		}
 		d.repos = append(d.repos, &promotion.Repo{Name: r.Name, Branch: r.Branch, PipelineFile: r.PipelineFile, Git: g})
+		p, err := newProvider(r.Provider)
+		if err != nil {
+			d.store.Close()
+			return nil, fmt.Errorf("repositories[%d] (%s).provider: %w", i, r.Name, err)
+		}
+		if p != nil {
+			if d.providers == nil {
+				d.providers = map[string]promotion.Provider{}
+			}
+			d.providers[r.Name] = p
+		}
 	}
 	return &d, nil
+}
+
+// newProvider makes the Git host's pull-request provider; nil means the
+// built-in one.
+func newProvider(c config.Provider) (promotion.Provider, error) {
+	switch c.Kind {
+	case config.ProviderGitHub:
+		return github.New(c)
+	case config.ProviderGitLab:
+		return gitlab.New(c)
+	case config.ProviderGitea:
+		return gitea.New(c)
+	}
+	return nil, nil
 }
 
 func newLogger(c config.Log) (*zap.Logger, error) {
