@@ -200,5 +200,10 @@ or with curl:
 
 Then: ferry status payments · ferry history · git -C %[4]s log -p main
 
+stage and prod are promoted by pull request (built-in provider here): a build that lands in dev
+opens one for stage; approve it with
+
+  FERRY_SERVER=%[1]s FERRY_TOKEN=%[2]s go run ./cmd/ferry approve <promotion id from ferry history>
+
 `, base, d.token, d.regHost, d.repoPath, img)
 }
