@@ -19,9 +19,14 @@ func TestParsePipelineExample(t *testing.T) {
 	}
 	wantEnvs := []Environment{
 		{Name: "dev", Promotion: ModeCommit, Branch: "main"},
-		{Name: "stage", From: "dev", Promotion: ModePullRequest, Branch: "main", Gates: Gates{Soak: Duration(10 * time.Minute)}},
-		{Name: "prod", From: "stage", Promotion: ModePullRequest, Branch: "main", Gates: Gates{Soak: Duration(time.Hour), Approvals: 2}},
+		{Name: "stage", From: "dev", Promotion: ModePullRequest, Branch: "main", Gates: Gates{Approvals: 1}},
+		{Name: "prod", From: "stage", Promotion: ModePullRequest, Branch: "main", Gates: Gates{Soak: Duration(10 * time.Minute), Approvals: 2}},
 	}
+	freeze := p.Environments[2].Gates.Freeze
+	if len(freeze) != 1 || freeze[0].String() != "Fri 16:00–Mon 08:00 Europe/Berlin" {
+		t.Errorf("prod freeze = %v", freeze)
+	}
+	p.Environments[2].Gates.Freeze = nil
 	if !reflect.DeepEqual(p.Environments, wantEnvs) {
 		t.Errorf("environments =\n%+v\nwant\n%+v", p.Environments, wantEnvs)
 	}
