@@ -82,20 +82,30 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRea
 	defer deps.store.Close()
 
 	engine := promotion.New(engineConfig(cfg), promotion.Deps{
-		Store: deps.store, Registry: deps.registry, Repos: deps.repos, Log: log.Named("engine"),
+		Store: deps.store, Registry: deps.registry, Repos: deps.repos, Providers: deps.providers, Log: log.Named("engine"),
 	})
 	tokens := server.NewTokens(cfg.Tokens)
+	hooks := server.NewHooks(cfg.Webhooks)
 	srv := server.New(server.Config{
-		MaxBodyBytes:  cfg.Limits.MaxBodyBytes,
-		Version:       version,
-		AnonymousRead: anonymousRead,
-	}, server.Deps{Engine: engine, Tokens: tokens, Store: deps.store, Log: log.Named("http")})
+		MaxBodyBytes:      cfg.Limits.MaxBodyBytes,
+		Version:           version,
+		AnonymousRead:     anonymousRead,
+		IdempotencyTTL:    cfg.Limits.IdempotencyTTL.D(),
+		RequestsPerMinute: cfg.Limits.RequestsPerMinute,
+		Burst:             cfg.Limits.Burst,
+	}, server.Deps{Engine: engine, Tokens: tokens, Hooks: hooks, Store: deps.store, Log: log.Named("http")})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
+	// Requests run under drain, which ends a little after shutdown begins:
+	// a report in flight then has had time to be recorded, and a ?wait=
+	// long-poll answers with the promotion's state as it is.
+	drain, endDrain := context.WithCancel(context.Background())
+	defer endDrain()
 	hs := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return drain },
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -108,8 +118,9 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRea
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
+	wg.Go(func() { srv.PurgeIdempotency(engineCtx, time.Hour) })
 	if cfgPath != "" {
-		wg.Go(func() { reloadOnHUP(engineCtx, cfgPath, tokens, log) })
+		wg.Go(func() { reloadSecrets(engineCtx, cfgPath, reloadInterval, tokens, hooks, log) })
 	}
 
 	errc := make(chan error, 1)
@@ -123,14 +134,19 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRea
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		log.Info("shutting down: no new requests; finishing work in hand")
+		log.Info("shutting down: no new connections or claims; finishing work in hand")
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// The listener closes and the worker stops claiming at once; both then
+	// finish what they hold, within shutdownTimeout. Work the worker cannot
+	// finish within its grace is handed back to the store.
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	stopEngine()
+	drainTimer := time.AfterFunc(drainDelay, endDrain)
+	defer drainTimer.Stop()
 	if serr := hs.Shutdown(sctx); serr != nil {
 		log.Warn("http shutdown", zap.Error(serr))
 	}
-	stopEngine()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
@@ -138,43 +154,33 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRea
 	case <-sctx.Done():
 		log.Warn("worker did not stop in time; its leases will expire and be taken over")
 	}
+	log.Info("shut down")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
 }
 
+// Shutdown on SIGTERM or SIGINT is bounded: in-flight requests get
+// drainDelay before their long-polls answer, and everything shutdownTimeout
+// (the worker's grace is less: it hands back what it cannot finish).
+const (
+	drainDelay      = 2 * time.Second
+	shutdownTimeout = 20 * time.Second
+	workerGrace     = 12 * time.Second
+)
+
 func engineConfig(cfg *config.Server) promotion.Config {
 	host, _ := os.Hostname()
 	return promotion.Config{
-		Owner:           fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()%1e6),
-		BatchWindow:     cfg.Worker.BatchWindow.D(),
-		PollInterval:    cfg.Worker.PollInterval.D(),
-		Lease:           cfg.Worker.Lease.D(),
-		MaxBatch:        cfg.Worker.MaxBatch,
-		RetryMax:        cfg.Worker.RetryMax.D(),
-		PipelineRefresh: cfg.Worker.PipelineRefresh.D(),
-	}
-}
-
-// reloadOnHUP re-reads the config file on SIGHUP and swaps in its tokens:
-// tokens rotate without a restart. Other changes need a restart.
-func reloadOnHUP(ctx context.Context, path string, tokens *server.Tokens, log *zap.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			cfg, err := config.LoadServer(path)
-			if err != nil {
-				log.Error("reloading config: keeping the old tokens", zap.Error(err))
-				continue
-			}
-			tokens.Replace(cfg.Tokens)
-			log.Info("config reloaded: tokens replaced", zap.Int("tokens", len(cfg.Tokens)))
-		}
+		Owner:             fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()%1e6),
+		BatchWindow:       cfg.Worker.BatchWindow.D(),
+		PollInterval:      cfg.Worker.PollInterval.D(),
+		Lease:             cfg.Worker.Lease.D(),
+		MaxBatch:          cfg.Worker.MaxBatch,
+		RetryMax:          cfg.Worker.RetryMax.D(),
+		PipelineRefresh:   cfg.Worker.PipelineRefresh.D(),
+		ReconcileInterval: cfg.Worker.ReconcileInterval.D(),
+		ShutdownGrace:     workerGrace,
 	}
 }
