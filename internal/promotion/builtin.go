@@ -84,7 +84,7 @@ func (e *Engine) Approve(ctx context.Context, id, actor string) (Promotion, erro
 	if err := e.updateUnleased(ctx, p); err != nil {
 		return Promotion{}, err
 	}
-	if err := e.ts.Wake(ctx, id, e.now().UTC()); err != nil {
+	if err := e.store.Wake(ctx, id, e.now().UTC()); err != nil {
 		return Promotion{}, err
 	}
 	e.Kick()

@@ -68,7 +68,6 @@ type Engine struct {
 	store Store
 	reg   *registry.Verifier
 	repos []*Repo
-	ts    TransitionStore
 	log   *zap.Logger
 
 	providers map[string]PullRequests
@@ -121,7 +120,6 @@ func New(cfg Config, d Deps) *Engine {
 		kick:    make(chan struct{}, 1),
 		changed: make(chan struct{}),
 	}
-	e.ts, _ = d.Store.(TransitionStore)
 	e.providers, e.webhooks = map[string]PullRequests{}, map[string]Webhooks{}
 	for name, p := range d.Providers {
 		e.providers[name], e.webhooks[name] = p, p

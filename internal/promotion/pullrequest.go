@@ -218,7 +218,7 @@ func (e *Engine) complete(ctx context.Context, repo *Repo, it *item, p Promotion
 			})
 		}
 	}
-	if err := e.completeInStore(ctx, p, next); err != nil {
+	if err := e.store.CompletePromotion(ctx, e.cfg.Owner, p, next); err != nil {
 		e.log.Warn("completing promotion", zap.String("promotion", p.ID), zap.Error(err))
 		return
 	}
@@ -228,23 +228,6 @@ func (e *Engine) complete(ctx context.Context, repo *Repo, it *item, p Promotion
 	if len(next) > 0 {
 		e.Kick()
 	}
-}
-
-// completeInStore records p and starts next in one transaction where the
-// store can (every driver will; this fallback goes once they do).
-func (e *Engine) completeInStore(ctx context.Context, p Promotion, next []Promotion) error {
-	if e.ts != nil {
-		return e.ts.CompletePromotion(ctx, e.cfg.Owner, p, next)
-	}
-	if err := e.store.UpdatePromotion(ctx, e.cfg.Owner, p); err != nil {
-		return err
-	}
-	for _, n := range next {
-		if err := e.store.CreatePromotion(ctx, n); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // pipelineOf returns the repository's current pipeline.

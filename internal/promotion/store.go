@@ -41,11 +41,13 @@ type Store interface {
 	// State or Reason changes it appends a Transition (see Promotion.Actor).
 	UpdatePromotion(ctx context.Context, owner string, p Promotion) error
 
+	TransitionStore
+
 	Close() error
 }
 
-// TransitionStore is what stores add for pull-request promotions and
-// promotion history. It becomes part of Store once both drivers have it.
+// TransitionStore is the part of Store for pull-request promotions and
+// promotion history.
 type TransitionStore interface {
 	// CompletePromotion is UpdatePromotion plus the creation of next (the
 	// promotions into the environments that follow), in one transaction, so

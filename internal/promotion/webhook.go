@@ -32,7 +32,7 @@ func (e *Engine) Webhook(ctx context.Context, repo string, h http.Header, body [
 	}
 	now := e.now().UTC()
 	for _, id := range ids {
-		if err := e.ts.Wake(ctx, id, now); err != nil {
+		if err := e.store.Wake(ctx, id, now); err != nil {
 			return ev, fmt.Errorf("waking promotion %s: %w", id, err)
 		}
 	}
@@ -78,8 +78,5 @@ func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]str
 
 // Transitions returns a promotion's history, oldest first.
 func (e *Engine) Transitions(ctx context.Context, id string) ([]Transition, error) {
-	if e.ts == nil {
-		return nil, nil
-	}
-	return e.ts.Transitions(ctx, id)
+	return e.store.Transitions(ctx, id)
 }
