@@ -443,7 +443,8 @@ func decode(t *testing.T, res response, want int, v any) {
 }
 
 // written is what a request could have written: the environment branch
-// head and the number of releases and promotions in the store.
+// head and the number of releases and promotions into dev (a build's own
+// promotion; later environments start when dev completes) in the store.
 type written struct {
 	head                 string
 	releases, promotions int
@@ -464,7 +465,7 @@ func (h *harness) written(t *testing.T) written {
 			break
 		}
 	}
-	pf := promotion.PromotionFilter{Limit: 500}
+	pf := promotion.PromotionFilter{Environment: "dev", Limit: 500}
 	for {
 		page, err := h.store.ListPromotions(ctx, pf)
 		if err != nil {

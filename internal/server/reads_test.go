@@ -114,7 +114,9 @@ func testReads(t *testing.T, h *harness) {
 		}
 	})
 
-	all := h.allPromotions(t, "", 1)
+	// Builds land in dev; each dev commit also starts a stage promotion (a
+	// built-in pull request), so the counts below look at dev.
+	all := h.allPromotions(t, "environment=dev", 1)
 	t.Run("promotions across pages", func(t *testing.T) {
 		if len(all) != 4 {
 			t.Fatalf("%d promotions over pages of 1, want 4", len(all))
@@ -124,7 +126,7 @@ func testReads(t *testing.T, h *harness) {
 				t.Errorf("promotions not newest first: %s after %s", all[i].CreatedAt, all[i-1].CreatedAt)
 			}
 		}
-		if got := h.allPromotions(t, "", 3); len(got) != 4 {
+		if got := h.allPromotions(t, "environment=dev", 3); len(got) != 4 {
 			t.Errorf("%d promotions over pages of 3, want 4", len(got))
 		}
 	})
@@ -135,12 +137,15 @@ func testReads(t *testing.T, h *harness) {
 		want  func(api.Promotion) bool
 		n     int
 	}{
-		{"application", "application=payments", func(p api.Promotion) bool { return p.Application == "payments" }, 2},
+		{"application", "application=payments&environment=dev", func(p api.Promotion) bool { return p.Application == "payments" }, 2},
+		{"application into stage", "application=payments&environment=stage", func(p api.Promotion) bool {
+			return p.Application == "payments" && p.Environment == "stage" && p.RequestedBy == "ferry"
+		}, 2},
 		{"environment", "environment=dev", func(p api.Promotion) bool { return p.Environment == "dev" }, 4},
 		{"environment without promotions", "environment=prod", nil, 0},
-		{"state", "state=committed", func(p api.Promotion) bool { return p.State == "committed" }, 4},
-		{"state without promotions", "state=pending", nil, 0},
-		{"release", "release=" + byTag["payments:1.4.3"].ID, func(p api.Promotion) bool { return p.ReleaseID == byTag["payments:1.4.3"].ID }, 1},
+		{"state", "state=committed&environment=dev", func(p api.Promotion) bool { return p.State == "committed" }, 4},
+		{"state without promotions", "state=merged", nil, 0},
+		{"release", "release=" + byTag["payments:1.4.3"].ID, func(p api.Promotion) bool { return p.ReleaseID == byTag["payments:1.4.3"].ID }, 2},
 		{"combined", "application=payments&environment=dev&state=committed", func(p api.Promotion) bool {
 			return p.Application == "payments" && p.Environment == "dev" && p.State == "committed"
 		}, 2},
@@ -201,8 +206,9 @@ func testReads(t *testing.T, h *harness) {
 		if stage.Name != "stage" || stage.From != "dev" || stage.Current == nil || *stage.Current != wantStage || stage.ReleaseID != "" {
 			t.Errorf("stage = %+v, current %+v", stage, stage.Current)
 		}
-		if n := bytes.Count(res.body, []byte(`"in_flight":[]`)); n != 3 {
-			t.Errorf("in_flight is an empty array %d times, want 3: %s", n, res.body)
+		// dev and prod have nothing in flight; stage has the pull request.
+		if n := bytes.Count(res.body, []byte(`"in_flight":[]`)); n != 2 || len(stage.InFlight) != 1 || stage.InFlight[0].PRBranch != "ferry/payments/stage" {
+			t.Errorf("in_flight is an empty array %d times, want 2, and stage's is %+v: %s", n, stage.InFlight, res.body)
 		}
 	})
 
