@@ -139,8 +139,12 @@ func (s *Server) routes(reg *prometheus.Registry) *gin.Engine {
 	v1.GET("/releases/:id", s.require(scopeRead), s.getRelease)
 	v1.GET("/promotions", s.require(scopeRead), s.listPromotions)
 	v1.GET("/promotions/:id", s.require(scopeRead), s.getPromotion)
+	v1.POST("/promotions", s.require(scopePromotions), s.postPromotion)
+	v1.POST("/promotions/:id/approve", s.require(scopePromotions), s.approvePromotion)
+	v1.POST("/promotions/:id/cancel", s.require(scopePromotions), s.cancelPromotion)
 	v1.GET("/applications", s.require(scopeRead), s.listApplications)
 	v1.GET("/applications/:name", s.require(scopeRead), s.getApplication)
+	r.POST("/api/v1/scm/:repo/webhook", s.scmWebhook)
 	r.POST("/api/v1/hooks/:sender/builds", s.verifyHook(), s.idempotency(), s.postBuild)
 	return r
 }
