@@ -27,7 +27,9 @@ func reloadSecrets(ctx context.Context, path string, interval time.Duration, tok
 	defer signal.Stop(hup)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	last := fileStamp(path)
+	// The file was read before this started; a change in between must not
+	// be missed, so the first check always reloads.
+	var last stamp
 	for {
 		var why string
 		select {
