@@ -81,9 +81,6 @@ func (s *Server) verifyHook() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		if !s.allow(c, "hook:"+name) {
-			return
-		}
 		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
 		if err != nil {
 			var mbe *http.MaxBytesError
@@ -100,8 +97,16 @@ func (s *Server) verifyHook() gin.HandlerFunc {
 		h := c.Request.Header
 		id := h.Get(HeaderWebhookID)
 		if err := VerifySignature(snd.keys, id, h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature), body, s.now()); err != nil {
+			// Charged to the caller's address, not to the sender: forged
+			// deliveries must not use up the real sender's allowance.
+			if s.limitAnonymous(c); c.IsAborted() {
+				return
+			}
 			_ = c.Error(err)
 			c.Abort()
+			return
+		}
+		if !s.allow(c, "hook:"+name) {
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))

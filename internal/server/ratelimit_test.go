@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/ferryhq/ferry/api"
 	"github.com/ferryhq/ferry/internal/config"
 )
 
@@ -48,4 +50,23 @@ func TestRateLimit(t *testing.T) {
 	if res := get(tokAdmin); res.status != http.StatusOK {
 		t.Errorf("a valid token after the address's burst: %d %s", res.status, res.body)
 	}
+}
+
+// TestRateLimitWebhookSender: a sender has its own bucket, and forged
+// deliveries are charged to their address, not to the sender.
+func TestRateLimitWebhookSender(t *testing.T) {
+	h := newHarness(t)
+	h.waitReady(t)
+	hooks := NewHooks([]config.Webhook{{Name: "ci", Secrets: []config.Secret{whsec(keyOld)}, Applications: []string{"payments"}}})
+	h.url = h.serve(t, New(Config{Version: "test", RequestsPerMinute: 1, Burst: 1},
+		Deps{Engine: h.engine, Tokens: NewTokens(nil), Hooks: hooks, Store: h.store, Log: zap.NewNop()}))
+	body := jsonBody(h.build("payments", "payments", "1.4.2"))
+	forged := delivery{sender: "ci", id: "msg_f", body: body, ts: time.Now().Unix(), key: keyOther}
+	wantProblem(t, h.do(t, forged.request()), http.StatusUnauthorized, "bad_signature")
+	wantProblem(t, h.do(t, forged.request()), http.StatusTooManyRequests, "rate_limited") // the address's bucket
+
+	d := delivery{sender: "ci", id: "msg_1", body: body, ts: time.Now().Unix(), key: keyOld}
+	decode(t, h.do(t, d.request()), http.StatusAccepted, &api.BuildResponse{})
+	d.id = "msg_2"
+	wantProblem(t, h.do(t, d.request()), http.StatusTooManyRequests, "rate_limited") // the sender's bucket
 }
