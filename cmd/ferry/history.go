@@ -55,12 +55,15 @@ func runHistory(args []string, stdout, stderr io.Writer) int {
 			}
 			releases[p.ReleaseID] = r
 		}
-		state := p.State
+		state, commit := p.State, p.CommitSHA
+		if p.MergeSHA != "" {
+			commit = p.MergeSHA
+		}
 		if p.Noop {
 			state += " (no change)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.UpdatedAt.UTC().Format("2006-01-02 15:04:05"),
-			p.Application, p.Environment, r.Tag, state, short(p.CommitSHA, 10), p.ID, p.Reason)
+			p.Application, p.Environment, r.Tag, state, short(commit, 10), p.ID, p.Reason)
 	}
 	_ = tw.Flush()
 	if list.NextCursor != "" {

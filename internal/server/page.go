@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
@@ -15,6 +16,14 @@ import (
 var pageHTML string
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
+	// shortID keeps the type and the end of an id: ids are time-ordered, so
+	// their beginnings are alike.
+	"shortID": func(s string) string {
+		if i := strings.IndexByte(s, '_'); i > 0 && len(s) > i+9 {
+			return s[:i+1] + "…" + s[len(s)-8:]
+		}
+		return s
+	},
 	"short": func(s string) string {
 		if len(s) > 19 && s[:7] == "sha256:" {
 			return s[:19]
