@@ -32,19 +32,23 @@ func TestDocumentValidates(t *testing.T) {
 func TestOperations(t *testing.T) {
 	doc := New(t).Doc()
 	want := map[string]string{
-		"POST /api/v1/builds":                "createBuild",
-		"POST /api/v1/hooks/{sender}/builds": "createBuildFromWebhook",
-		"GET /api/v1/releases":               "listReleases",
-		"GET /api/v1/releases/{id}":          "getRelease",
-		"GET /api/v1/promotions":             "listPromotions",
-		"GET /api/v1/promotions/{id}":        "getPromotion",
-		"GET /api/v1/applications":           "listApplications",
-		"GET /api/v1/applications/{name}":    "getApplication",
-		"GET /healthz":                       "getHealthz",
-		"GET /readyz":                        "getReadyz",
-		"GET /metrics":                       "getMetrics",
-		"GET /":                              "getIndex",
-		"GET /openapi.yaml":                  "getOpenAPI",
+		"POST /api/v1/builds":                  "createBuild",
+		"POST /api/v1/hooks/{sender}/builds":   "createBuildFromWebhook",
+		"GET /api/v1/releases":                 "listReleases",
+		"GET /api/v1/releases/{id}":            "getRelease",
+		"GET /api/v1/promotions":               "listPromotions",
+		"GET /api/v1/promotions/{id}":          "getPromotion",
+		"POST /api/v1/promotions":              "createPromotion",
+		"POST /api/v1/promotions/{id}/approve": "approvePromotion",
+		"POST /api/v1/promotions/{id}/cancel":  "cancelPromotion",
+		"POST /api/v1/scm/{repo}/webhook":      "receiveSCMWebhook",
+		"GET /api/v1/applications":             "listApplications",
+		"GET /api/v1/applications/{name}":      "getApplication",
+		"GET /healthz":                         "getHealthz",
+		"GET /readyz":                          "getReadyz",
+		"GET /metrics":                         "getMetrics",
+		"GET /":                                "getIndex",
+		"GET /openapi.yaml":                    "getOpenAPI",
 	}
 	got := make(map[string]string)
 	for path, item := range doc.Paths.Map() {
@@ -57,7 +61,12 @@ func TestOperations(t *testing.T) {
 				}
 				checkSecurity(t, doc, path, op)
 				wantStatus := []string{"500"}
-				if strings.HasPrefix(path, "/api/v1/") {
+				switch {
+				case strings.HasPrefix(path, "/api/v1/scm/"):
+					// A Git host's webhook: its signature is all there is to
+					// check, and hosts are not rate limited.
+					wantStatus = append(wantStatus, "401", "503")
+				case strings.HasPrefix(path, "/api/v1/"):
 					wantStatus = append(wantStatus, "401", "403", "429", "503")
 				}
 				for _, code := range wantStatus {
@@ -114,15 +123,18 @@ func checkSecurity(t *testing.T, doc *openapi3.T, path string, op *openapi3.Oper
 		sec = *op.Security
 	}
 	// Signed webhooks carry a signature, not a token.
-	if !strings.HasPrefix(path, "/api/v1/") || strings.HasPrefix(path, "/api/v1/hooks/") {
+	if !strings.HasPrefix(path, "/api/v1/") || strings.HasPrefix(path, "/api/v1/hooks/") || strings.HasPrefix(path, "/api/v1/scm/") {
 		if len(sec) != 0 {
 			t.Errorf("security %v outside /api/v1, want none", sec)
 		}
 		return
 	}
 	want := "read"
-	if op.OperationID == "createBuild" {
+	switch op.OperationID {
+	case "createBuild":
 		want = "builds:write"
+	case "createPromotion", "approvePromotion", "cancelPromotion":
+		want = "promotions:write"
 	}
 	if len(sec) != 1 || !slices.Equal(sec[0]["bearerAuth"], []string{want}) {
 		t.Errorf("security %v, want bearerAuth with scope %q", sec, want)
@@ -157,7 +169,10 @@ var stableCodes = map[string]int{
 	"registry_redirect_refused": 503, "registry_digest_inconsistent": 503,
 	"git_unavailable": 503, "invalid_cursor": 400, "idempotency_key_reused": 422, "request_in_flight": 409,
 	"invalid_idempotency_key": 400, "bad_signature": 401,
-	"rate_limited": 429, "not_ready": 503, "internal": 500,
+	"unknown_environment": 404, "unknown_release": 404, "skips_environment": 422,
+	"not_approvable": 409, "not_cancellable": 409, "hosted_pull_request": 409, "promotion_busy": 409,
+	"invalid_webhook": 400,
+	"rate_limited":    429, "not_ready": 503, "internal": 500,
 }
 
 // TestProblemCodes checks the Problem description lists exactly the stable

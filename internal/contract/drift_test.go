@@ -33,6 +33,10 @@ var apiSchemas = map[string]struct {
 	"EnvironmentStatus":  {reflect.TypeFor[api.EnvironmentStatus](), "EnvironmentStatus"},
 	"Image":              {reflect.TypeFor[api.Image](), "Image"},
 	"Problem":            {reflect.TypeFor[api.Problem](), "Problem"},
+	"Event":              {reflect.TypeFor[api.Event](), "Event"},
+	"PromotionRequest":   {reflect.TypeFor[api.PromotionRequest](), "PromotionRequest"},
+	"CancelRequest":      {reflect.TypeFor[api.CancelRequest](), "CancelRequest"},
+	"WebhookResponse":    {reflect.TypeFor[api.WebhookResponse](), "WebhookResponse"},
 }
 
 // TestEveryAPITypeHasASchema parses package api, so a wire type added there
@@ -149,7 +153,18 @@ func fullPromotion() api.Promotion {
 		ID: "p2", ReleaseID: r.ID, Application: "payments", Environment: "prod", State: "failed",
 		Reason: "pushing: connection refused", CommitSHA: commit + "0123456789abcdef01234567", Noop: true, Attempts: 3,
 		NextAttemptAt: &next, CreatedAt: r.CreatedAt, UpdatedAt: next, Release: &r,
+		RequestedBy: "rm-alice", Forced: true, PRNumber: 87, PRURL: "https://github.com/acme/envs/pull/87",
+		PRBranch: "ferry/payments/prod", MergeSHA: commit, MergedBy: "ferry", Approvers: []string{"alice", "bob"},
+		Events: []api.Event{minimalEvent(), fullEvent()},
 	}
+}
+
+func minimalEvent() api.Event {
+	return api.Event{State: "pending"}
+}
+
+func fullEvent() api.Event {
+	return api.Event{At: time.Date(2025, 3, 1, 10, 20, 4, 0, time.UTC), State: "merged", Actor: "ferry", Reason: "pull request #87 merged by Ferry"}
 }
 
 // TestAPIValuesValidate marshals minimal and fully populated values of
@@ -190,6 +205,16 @@ func TestAPIValuesValidate(t *testing.T) {
 		{"full", "EnvironmentStatus", fullEnvironment()},
 		{"minimal", "Image", api.Image{Image: "x"}},
 		{"full", "Image", api.Image{Image: "x", Tag: "whatever the file holds", Digest: "sha256:short"}},
+		{"minimal", "Event", minimalEvent()},
+		{"full", "Event", fullEvent()},
+		{"minimal", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: "1"}},
+		{"full", "PromotionRequest", api.PromotionRequest{
+			Application: "payments", Environment: "prod-eu-1", Release: sha512Digest, Force: true, Reason: "roll back:\n1.4.3 breaks checkout",
+		}},
+		{"empty", "CancelRequest", api.CancelRequest{}},
+		{"full", "CancelRequest", api.CancelRequest{Reason: "superseded by the hotfix"}},
+		{"minimal", "WebhookResponse", api.WebhookResponse{Kind: "checks"}},
+		{"full", "WebhookResponse", api.WebhookResponse{Delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Kind: "merged", Duplicate: true}},
 		{"minimal", "Problem", api.Problem{Type: "about:blank", Title: "Internal Server Error", Status: 500, Code: "internal"}},
 		{"full", "Problem", api.Problem{
 			Type: "https://ferry.dev/problems/digest_mismatch", Title: "Unprocessable Entity", Status: 422,
@@ -276,6 +301,20 @@ func TestSchemasRefuse(t *testing.T) {
 		{"problem status 200", "Problem", api.Problem{Type: "about:blank", Title: "OK", Status: 200, Code: "x"}},
 		{"problem without code", "Problem", api.Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
 		{"release without digest", "Release", func() api.Release { r := minimalRelease(); r.Digest = ""; return r }()},
+		{"pr number 0", "Promotion", map[string]any{"id": "p", "release_id": "r", "application": "a", "environment": "dev", "state": "pr-open", "noop": false, "forced": false, "attempts": 0, "created_at": "2025-03-01T10:15:30Z", "updated_at": "2025-03-01T10:15:30Z", "pr_number": 0}},
+		{"without forced", "Promotion", map[string]any{"id": "p", "release_id": "r", "application": "a", "environment": "dev", "state": "pending", "noop": false, "attempts": 0, "created_at": "2025-03-01T10:15:30Z", "updated_at": "2025-03-01T10:15:30Z"}},
+		{"short merge sha", "Promotion", func() api.Promotion { p := minimalPromotion(); p.MergeSHA = "3b18e51"; return p }()},
+		{"unknown event state", "Event", api.Event{State: "done"}},
+		{"uppercase environment", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "Prod", Release: "1"}},
+		{"empty release", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod"}},
+		{"release with a newline", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: "1\n2"}},
+		{"release of 141 characters", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: strings.Repeat("r", 141)}},
+		{"reason of 1001 characters", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: "1", Reason: strings.Repeat("r", 1001)}},
+		{"unknown field", "PromotionRequest", map[string]any{"application": "a", "environment": "prod", "release": "1", "forse": true}},
+		{"unknown field", "CancelRequest", map[string]any{"why": "x"}},
+		{"reason with a tab", "CancelRequest", api.CancelRequest{Reason: "a\tb"}},
+		{"reason with a NUL", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: "1", Reason: "a\x00"}},
+		{"unknown kind", "WebhookResponse", api.WebhookResponse{Kind: "ignored"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema+"/"+tt.name, func(t *testing.T) {
