@@ -47,11 +47,27 @@ type IdempotencyStore interface {
 // Store is everything a Ferry store driver provides: promotion.Store (which
 // includes FindReleaseByDigest and FindReleaseByTag), promotion.TransitionStore
 // (pull-request completion, wake-ups and promotion history), idempotency
-// records and a readiness check.
+// records, history import (ferry reindex) and a readiness check.
 type Store interface {
 	promotion.Store
 	promotion.TransitionStore
 	IdempotencyStore
+	Importer
 	// Ping reports whether the database answers, for readiness.
 	Ping(ctx context.Context) error
+}
+
+// Importer restores history read back from the environment repositories
+// (ferry reindex). The repository is the truth and the store an index of it,
+// so an import only adds what is missing and never changes a stored row:
+// importing the same history twice changes nothing.
+type Importer interface {
+	// ImportRelease stores r, unless a release with its ID or with its
+	// application, tag and digest exists, and each of ps as given (ids,
+	// states, commit SHAs, times), unless a promotion with its ID exists,
+	// recording each added promotion's first transition, all in one
+	// transaction. A promotion whose ReleaseID is r.ID refers to the stored
+	// release of r's image when that one has another ID. It returns how many
+	// releases and promotions it added.
+	ImportRelease(ctx context.Context, r promotion.Release, ps []promotion.Promotion) (added int, err error)
 }

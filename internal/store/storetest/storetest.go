@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("CompletePromotion", func(t *testing.T) { testCompletePromotion(t, open) })
 	t.Run("Wake", func(t *testing.T) { testWake(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
+	t.Run("ImportRelease", func(t *testing.T) { testImportRelease(t, open) })
 	t.Run("Persistence", func(t *testing.T) { testPersistence(t, open) })
 }
 
