@@ -8,6 +8,7 @@
 //	ferry history  promotion history
 //	ferry status   what runs where
 //	ferry edit     set an image in a YAML file, as Ferry would
+//	ferry reindex  rebuild the store from the repositories' commit trailers
 //	ferry version
 package main
 
@@ -33,6 +34,7 @@ Usage:
   ferry history  [--application APP] [--environment ENV] [--state STATE] [--limit N] | PROMOTION
   ferry status   [APP]
   ferry edit     --kind KIND FILE REPO:TAG@DIGEST
+  ferry reindex  --config ferry-server.yaml   rebuild releases and promotions from the repos' commit trailers
   ferry version
 
 Client commands read FERRY_SERVER (default http://127.0.0.1:8080) and FERRY_TOKEN.
@@ -64,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDecide(args[0], rest, stdout, stderr)
 	case "edit":
 		return runEdit(rest, stdout, stderr)
+	case "reindex":
+		return runReindex(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ferry %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return 0
