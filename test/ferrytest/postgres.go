@@ -93,3 +93,11 @@ func UsePostgres(tb testing.TB, cfg, dsn string) {
 		tb.Fatal(err)
 	}
 }
+
+// RecreateDatabase drops database db on the server of dsn and creates it
+// again, empty: a lost database, as far as Ferry can tell.
+func RecreateDatabase(tb testing.TB, dsn, db string) {
+	tb.Helper()
+	DropDatabase(tb, dsn, db)
+	admin(tb, dsn, "CREATE DATABASE "+db)
+}
