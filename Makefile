@@ -6,7 +6,7 @@ FUZZTIME  ?= 15s
 # PostgreSQL for the store conformance suite; .ci/run makes sure it runs.
 export FERRY_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: run build test vet fuzz bench bench-smoke generate clean
+.PHONY: run build test deps vet fuzz bench bench-smoke generate clean
 
 run: ## run Ferry in dev mode: local registry, local env repo, SQLite in ./data
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/ferry serve --dev
@@ -14,10 +14,13 @@ run: ## run Ferry in dev mode: local registry, local env repo, SQLite in ./data
 build: ## build bin/ferry
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ferry ./cmd/ferry
 
-test: vet ## every test: unit, contract, store (SQLite and PostgreSQL), end-to-end, bounded fuzzing
+test: deps vet ## every test: unit, contract, store (SQLite and PostgreSQL), end-to-end, bounded fuzzing
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) fuzz
 	$(MAKE) bench-smoke
+
+deps: ## install (as root, from Debian) and start what the tests need: git, docker-registry, PostgreSQL
+	@bash .ci/deps.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
