@@ -130,6 +130,15 @@ func TestResolveFailures(t *testing.T) {
 			wantKind: derrors.Unavailable, wantCode: "registry_digest_inconsistent", wantRequests: -1,
 		},
 		{
+			// Without CI's digest the pinned one comes from the manifest
+			// bytes, so a HEAD that lies is never written.
+			name: "lying HEAD without a digest: the manifest bytes decide",
+			wrap: onManifests(http.MethodHead, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+				next.ServeHTTP(&rewriteHeaders{ResponseWriter: w, fn: func(h http.Header) { h.Set("Docker-Content-Digest", fakeDigest) }}, r)
+			}),
+			wantRequests: -1,
+		},
+		{
 			name: "wrong Docker-Content-Digest on GET after an unsupported HEAD",
 			wrap: onManifests("", func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 				if r.Method == http.MethodHead {

@@ -83,15 +83,21 @@ func (v *Verifier) Resolve(ctx context.Context, repository, tag, want string) (s
 }
 
 func (c *call) resolve(want string) (string, error) {
-	// HEAD first: it is cheap and Docker Hub does not count it against the
-	// pull rate limit.
+	// HEAD first when CI gave the digest: it is cheap, Docker Hub does not
+	// count it against the pull rate limit, and what gets pinned is CI's
+	// digest, which every pull verifies against the content. Without a
+	// digest, the one Ferry pins comes from the registry, so it is computed
+	// from the manifest bytes (GET), never taken from a header on trust.
+	if want == "" {
+		return c.resolveByGet(want)
+	}
 	desc, err := remote.Head(c.ref, c.opts...)
 	if err != nil {
 		if derr := c.classify(err, true); derr != nil {
 			return "", derr
 		}
-	} else if want == "" || desc.Digest.String() == want {
-		return desc.Digest.String(), nil
+	} else if desc.Digest.String() == want {
+		return want, nil
 	}
 	// HEAD was not enough: unsupported, no digest, another algorithm than
 	// want's, or a mismatch, which is confirmed against the manifest bytes
