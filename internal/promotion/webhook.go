@@ -17,23 +17,39 @@ import (
 // hint: the worker then asks the host for the truth, so a delivery missed
 // while Ferry was down is caught by the next poll all the same.
 func (e *Engine) Webhook(ctx context.Context, repo string, h http.Header, body []byte) (Event, error) {
+	ev, err := e.VerifyWebhook(repo, h, body)
+	if err != nil || ev.Kind == EventIgnored {
+		return ev, err
+	}
+	return ev, e.WakeFor(ctx, repo, ev)
+}
+
+// VerifyWebhook checks a delivery's signature or token with the
+// repository's provider and parses it, without acting on it: a receiver
+// that remembers delivery ids calls WakeFor only for a new one.
+func (e *Engine) VerifyWebhook(repo string, h http.Header, body []byte) (Event, error) {
 	wh, ok := e.webhooks[repo]
 	if !ok {
 		return Event{}, derrors.New(derrors.NotFound, "not_found",
 			"repository %q has no Git host provider configured for webhooks", repo)
 	}
-	ev, err := wh.Parse(h, body)
-	if err != nil || ev.Kind == EventIgnored {
-		return ev, err
+	return wh.Parse(h, body)
+}
+
+// WakeFor wakes the open pull-request promotions of repo that a verified
+// event is about, so the worker looks at their pull requests now.
+func (e *Engine) WakeFor(ctx context.Context, repo string, ev Event) error {
+	if ev.Kind == EventIgnored {
+		return nil
 	}
 	ids, err := e.promotionsOf(ctx, repo, ev)
 	if err != nil {
-		return ev, err
+		return err
 	}
 	now := e.now().UTC()
 	for _, id := range ids {
 		if err := e.store.Wake(ctx, id, now); err != nil {
-			return ev, fmt.Errorf("waking promotion %s: %w", id, err)
+			return fmt.Errorf("waking promotion %s: %w", id, err)
 		}
 	}
 	e.log.Info("webhook", zap.String("repo", repo), zap.String("delivery", ev.Delivery),
@@ -41,7 +57,7 @@ func (e *Engine) Webhook(ctx context.Context, repo string, h http.Header, body [
 	if len(ids) > 0 {
 		e.Kick()
 	}
-	return ev, nil
+	return nil
 }
 
 // promotionsOf finds the open pull-request promotions an event is about.

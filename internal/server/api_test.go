@@ -18,6 +18,7 @@ func TestAPI(t *testing.T) {
 	t.Run("reads/rejected", func(t *testing.T) { testRejectedReads(t, h) })
 	t.Run("anonymous", func(t *testing.T) { testAnonymous(t, h) })
 	t.Run("hooks/refused", func(t *testing.T) { testHookRefused(t, h) })
+	t.Run("promotions/refused", func(t *testing.T) { testPromotionsRefused(t, h) })
 	t.Run("operations", func(t *testing.T) { testOperations(t, h) })
 
 	h.v.AssertAllCovered(t)

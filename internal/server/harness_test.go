@@ -120,8 +120,12 @@ func git(tb testing.TB, dir string, args ...string) string {
 	return strings.TrimRight(string(out), "\n")
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
+	var o harnessOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	h := &harness{v: contract.New(t)}
 
 	// Registry.
@@ -176,10 +180,11 @@ func newHarness(t *testing.T) *harness {
 		BatchWindow:  0,
 		PollInterval: 100 * time.Millisecond,
 	}, promotion.Deps{
-		Store:    st,
-		Registry: verifier,
-		Repos:    []*promotion.Repo{{Name: "env", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
-		Log:      zap.NewNop(),
+		Store:     st,
+		Registry:  verifier,
+		Repos:     []*promotion.Repo{{Name: "env", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
+		Providers: o.providers,
+		Log:       zap.NewNop(),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

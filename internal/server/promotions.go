@@ -69,6 +69,10 @@ func (s *Server) cancelPromotion(c *gin.Context) {
 			return
 		}
 	}
+	if len(req.Reason) > 1000 || hasControl(strings.ReplaceAll(req.Reason, "\n", " ")) {
+		_ = c.Error(fieldError("reason", "at most 1000 printable characters"))
+		return
+	}
 	p, err := s.engine.Cancel(c.Request.Context(), c.Param("id"), token(c).Name, req.Reason)
 	if err != nil {
 		_ = c.Error(notFound(err, "promotion", c.Param("id")))
@@ -87,7 +91,8 @@ func (s *Server) scmWebhook(c *gin.Context) {
 		return
 	}
 	repo := c.Param("repo")
-	ev, err := s.engine.Webhook(c.Request.Context(), repo, c.Request.Header, body)
+	ctx := c.Request.Context()
+	ev, err := s.engine.VerifyWebhook(repo, c.Request.Header, body)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -97,8 +102,10 @@ func (s *Server) scmWebhook(c *gin.Context) {
 		return
 	}
 	resp := api.WebhookResponse{Delivery: ev.Delivery, Kind: string(ev.Kind)}
+	// The delivery id is remembered only once the signature holds, so a
+	// forger cannot burn the id of a delivery still to come.
 	if ev.Delivery != "" && s.idem != nil {
-		_, created, err := s.idem.PutIdempotency(c.Request.Context(), store.IdemRecord{
+		_, created, err := s.idem.PutIdempotency(ctx, store.IdemRecord{
 			Scope: "scm:" + repo, Key: ev.Delivery, RequestHash: "webhook",
 		})
 		switch {
@@ -107,7 +114,16 @@ func (s *Server) scmWebhook(c *gin.Context) {
 			return
 		case !created:
 			resp.Duplicate = true
+			c.JSON(http.StatusAccepted, resp)
+			return
 		}
+	}
+	// Should waking fail after the id was remembered, the host's redelivery
+	// is acknowledged as a duplicate, but the reconciler's poll still
+	// catches the change: the webhook only hurries it.
+	if err := s.engine.WakeFor(ctx, repo, ev); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	c.JSON(http.StatusAccepted, resp)
 }
