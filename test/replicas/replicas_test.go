@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,8 +136,9 @@ func TestReplicas(t *testing.T) {
 	tally := ferrytest.Account(accepted, promotions, log, "dev")
 	fmt.Printf("replicas: replicas=%d killed=1 accepted=%d committed=%d lost=%d doubled=%d\n",
 		replicas, tally.Accepted, tally.Committed, tally.Lost, tally.Doubled)
-	t.Logf("superseded=%d commits=%d refused_reports=%d pushes: %d %d %d (killed replica %d)",
-		tally.Superseded, len(log)-1, refused.Load(), pushes(c.fs[0]), pushes(c.fs[1]), pushes(c.fs[2]), victim)
+	t.Logf("superseded=%d commits=%d refused_reports=%d pushes: %d %d %d (killed replica %d); pushes retried after a rejection: %d",
+		tally.Superseded, len(log)-1, refused.Load(), pushes(c.fs[0]), pushes(c.fs[1]), pushes(c.fs[2]), victim,
+		retried(c.fs[0])+retried(c.fs[1])+retried(c.fs[2]))
 	for i, p := range tally.Problems {
 		if i == 20 {
 			t.Errorf("… and %d more problems", len(tally.Problems)-20)
@@ -156,6 +158,12 @@ func TestReplicas(t *testing.T) {
 
 // pushes counts the commits a replica pushed.
 func pushes(f *ferrytest.Ferry) int { return strings.Count(f.Output(), `"commit pushed"`) }
+
+// retried counts the pushes a replica made only after a rejected push
+// (another replica pushed first): non-fast-forwards it resolved.
+func retried(f *ferrytest.Ferry) int {
+	return len(regexp.MustCompile(`"commit pushed".*"attempts":([2-9]|[1-9][0-9])`).FindAllString(f.Output(), -1))
+}
 
 // checkLinear checks that main's history is one line of commits: replicas
 // that raced resolved each rejected push by re-applying their edit on the
