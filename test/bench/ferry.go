@@ -48,6 +48,7 @@ type ferryOpts struct {
 // ferryProc is a running `ferry serve`.
 type ferryProc struct {
 	url    string
+	ready  time.Time // when /readyz first answered 200
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    string
@@ -122,6 +123,7 @@ log: {level: info, format: json}
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				f.ready = time.Now()
 				return f, nil
 			}
 		}
@@ -129,6 +131,22 @@ log: {level: info, format: json}
 	}
 	f.stop()
 	return nil, fmt.Errorf("ferry not ready after 120s: %s", f.tail())
+}
+
+// recoveryWindow is how long after its clone the engine looks beyond the
+// local (shallow) history for commits of the promotions it writes, in case
+// an earlier worker pushed them (internal/promotion/recover.go: clockSkew);
+// see settle.
+const recoveryWindow = 10 * time.Second
+
+// settle waits until updates no longer pay for the look beyond the shallow
+// clone made at start: the scenarios measure the steady state and report
+// the first update after start on its own.
+func (f *ferryProc) settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Until(f.ready.Add(recoveryWindow + time.Second))):
+	}
 }
 
 // tail returns the end of ferry's log.
