@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,9 +95,9 @@ func testReindex(t *testing.T, b backend) {
 	// History: a payments build alone, then four builds at once (one batch
 	// commit into dev, then their chained stage promotions), then a second
 	// payments build. Each dev promotion chains into stage.
-	n := 0
+	var seq atomic.Int64
 	report := func(app string) {
-		n++
+		n := int(seq.Add(1))
 		tag := fmt.Sprintf("v%d", n)
 		digest, err := reg.Push("acme/"+app, tag)
 		if err != nil {
