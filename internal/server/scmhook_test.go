@@ -113,6 +113,11 @@ func TestSCMWebhookGitHub(t *testing.T) {
 		}
 	})
 
+	t.Run("signed but malformed", func(t *testing.T) {
+		body := []byte(`{"action":"closed","pull_request":"#1"}`)
+		wantProblem(t, h.do(t, ghDelivery("pull_request", "d-malformed", hookSign(githubDocSecret, body), body)), http.StatusBadRequest, "invalid_webhook")
+	})
+
 	t.Run("approval wakes the promotion", func(t *testing.T) {
 		fake.review(1, "alice", "APPROVED")
 		body := fake.reviewHook(1, "alice")
