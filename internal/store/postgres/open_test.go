@@ -15,11 +15,15 @@ import (
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
 const dsnEnv = "FERRY_TEST_POSTGRES_DSN"
 
-// DSNOrSkip returns the test database's DSN, or skips t when none is set.
+// DSNOrSkip returns the test database's DSN, or skips t when none is set;
+// with CI=true it fails t instead: CI must never skip these tests.
 // (Exported for the external test package.)
 func DSNOrSkip(t *testing.T) string {
 	t.Helper()
 	dsn := os.Getenv(dsnEnv)
+	if dsn == "" && os.Getenv("CI") == "true" {
+		t.Fatal("FERRY_TEST_POSTGRES_DSN not set, and CI=true: the PostgreSQL store tests must not be skipped in CI")
+	}
 	if dsn == "" {
 		t.Skip("FERRY_TEST_POSTGRES_DSN not set: skipping PostgreSQL store tests")
 	}
