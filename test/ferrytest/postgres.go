@@ -101,3 +101,28 @@ func RecreateDatabase(tb testing.TB, dsn, db string) {
 	DropDatabase(tb, dsn, db)
 	admin(tb, dsn, "CREATE DATABASE "+db)
 }
+
+// Pid returns the process id of the running server, or 0. (Ferry's lease
+// owner names carry it: "<host>-<pid>-<n>".)
+func (f *Ferry) Pid() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cmd == nil || f.cmd.Process == nil {
+		return 0
+	}
+	return f.cmd.Process.Pid
+}
+
+// LeasesHeld counts the promotions that the server with process id pid has
+// leased and not yet handed back, in the PostgreSQL database at dsn.
+func LeasesHeld(ctx context.Context, dsn string, pid int) (int, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM promotions WHERE lease_owner LIKE $1 AND lease_until > now()`,
+		fmt.Sprintf("%%-%d-%%", pid)).Scan(&n)
+	return n, err
+}

@@ -122,9 +122,21 @@ func TestReplicas(t *testing.T) {
 	for range 6 {
 		wg.Go(func() { send(stop) })
 	}
-	time.Sleep(3 * time.Second)
+	time.Sleep(2 * time.Second)
+	// SIGKILL the victim mid-burst, at a moment it holds leased work (or
+	// after 3s regardless); it stays dead, and the others take over.
 	victim := 1
-	c.fs[victim].Kill() // SIGKILL, mid-burst; it stays dead
+	held := 0
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		n, err := ferrytest.LeasesHeld(context.Background(), dsn, c.fs[victim].Pid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held = n; held > 0 {
+			break
+		}
+	}
+	c.fs[victim].Kill()
 	c.dead[victim].Store(true)
 	time.Sleep(3 * time.Second)
 	stopSending()
@@ -136,8 +148,8 @@ func TestReplicas(t *testing.T) {
 	tally := ferrytest.Account(accepted, promotions, log, "dev")
 	fmt.Printf("replicas: replicas=%d killed=1 accepted=%d committed=%d lost=%d doubled=%d\n",
 		replicas, tally.Accepted, tally.Committed, tally.Lost, tally.Doubled)
-	t.Logf("superseded=%d commits=%d refused_reports=%d pushes: %d %d %d (killed replica %d); pushes retried after a rejection: %d",
-		tally.Superseded, len(log)-1, refused.Load(), pushes(c.fs[0]), pushes(c.fs[1]), pushes(c.fs[2]), victim,
+	t.Logf("superseded=%d commits=%d refused_reports=%d pushes: %d %d %d (killed replica %d, holding %d leases); pushes retried after a rejection: %d",
+		tally.Superseded, len(log)-1, refused.Load(), pushes(c.fs[0]), pushes(c.fs[1]), pushes(c.fs[2]), victim, held,
 		retried(c.fs[0])+retried(c.fs[1])+retried(c.fs[2]))
 	for i, p := range tally.Problems {
 		if i == 20 {
