@@ -188,8 +188,8 @@ type ferry struct {
 	url    string
 	cmd    *exec.Cmd
 	exited chan struct{}
-	mu  sync.Mutex
-	out bytes.Buffer // stdout and stderr
+	mu     sync.Mutex
+	out    bytes.Buffer // stdout and stderr
 }
 
 // output returns everything the process printed so far.
