@@ -16,6 +16,7 @@ import (
 	"github.com/ferryhq/ferry/internal/scm/fakehost"
 	"github.com/ferryhq/ferry/internal/scm/gitea"
 	"github.com/ferryhq/ferry/internal/scm/github"
+	"github.com/ferryhq/ferry/internal/scm/github/githubfake"
 	"github.com/ferryhq/ferry/internal/scm/gitlab"
 )
 
@@ -66,7 +67,7 @@ func wantWebhook(t *testing.T, res response, delivery, kind string, duplicate bo
 // wakes the promotion, which then reads the truth from the API; replays
 // and forgeries do nothing.
 func TestSCMWebhookGitHub(t *testing.T) {
-	fake := newFakeGitHub(t, "acme/envs", githubToken)
+	fake := githubfake.New(t, "acme/envs", githubToken)
 	prov, err := github.New(config.Provider{
 		Kind: config.ProviderGitHub, URL: fake.URL, Project: "acme/envs",
 		Token: config.NewSecret(githubToken), WebhookSecret: config.NewSecret(githubDocSecret),
@@ -75,7 +76,7 @@ func TestSCMWebhookGitHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, withProviders(map[string]promotion.Provider{"env": prov}))
-	fake.setBare(h.bare)
+	fake.SetBare(h.bare)
 	h.waitReady(t)
 
 	br, _ := h.postBuild(t, tokAdmin, h.build("payments", "payments", "1.4.2", "digest", h.paymentsDigest.String()), http.StatusAccepted)
@@ -83,8 +84,8 @@ func TestSCMWebhookGitHub(t *testing.T) {
 	if stage.PRNumber != 1 || stage.PRURL != fake.URL+"/acme/envs/pull/1" || stage.Reason != "waiting for approvals: 0 of 1" {
 		t.Fatalf("stage promotion: #%d %s %q", stage.PRNumber, stage.PRURL, stage.Reason)
 	}
-	pullPath := fake.prefix() + "/pulls/1"
-	reads := func() int { return fake.count("GET", pullPath) }
+	pullPath := fake.Prefix() + "/pulls/1"
+	reads := func() int { return fake.Count("GET", pullPath) }
 
 	t.Run("published test vector", func(t *testing.T) {
 		// GitHub's example body is not JSON, which the document asks for;
@@ -102,27 +103,27 @@ func TestSCMWebhookGitHub(t *testing.T) {
 	t.Run("ignored events", func(t *testing.T) {
 		for _, ev := range []string{"ping", "push", "issues", "workflow_run"} {
 			body := []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)
-			if res := h.do(t, ghDelivery(ev, "d-"+ev, hookSign(githubDocSecret, body), body)); res.status != http.StatusNoContent {
+			if res := h.do(t, ghDelivery(ev, "d-"+ev, githubfake.Sign(githubDocSecret, body), body)); res.status != http.StatusNoContent {
 				t.Errorf("%s: %d %s, want 204", ev, res.status, res.body)
 			}
 		}
 		// A review that is only edited changes nothing Ferry follows.
 		body := []byte(`{"action":"edited","pull_request":{"number":1},"review":{"state":"commented"}}`)
-		if res := h.do(t, ghDelivery("pull_request_review", "d-edited", hookSign(githubDocSecret, body), body)); res.status != http.StatusNoContent {
+		if res := h.do(t, ghDelivery("pull_request_review", "d-edited", githubfake.Sign(githubDocSecret, body), body)); res.status != http.StatusNoContent {
 			t.Errorf("edited review: %d %s, want 204", res.status, res.body)
 		}
 	})
 
 	t.Run("signed but malformed", func(t *testing.T) {
 		body := []byte(`{"action":"closed","pull_request":"#1"}`)
-		wantProblem(t, h.do(t, ghDelivery("pull_request", "d-malformed", hookSign(githubDocSecret, body), body)), http.StatusBadRequest, "invalid_webhook")
+		wantProblem(t, h.do(t, ghDelivery("pull_request", "d-malformed", githubfake.Sign(githubDocSecret, body), body)), http.StatusBadRequest, "invalid_webhook")
 	})
 
 	t.Run("approval wakes the promotion", func(t *testing.T) {
-		fake.review(1, "alice", "APPROVED")
-		body := fake.reviewHook(1, "alice")
+		fake.Review(1, "alice", "APPROVED")
+		body := fake.ReviewHook(1, "alice")
 		before := reads()
-		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-review-1", hookSign(githubDocSecret, body), body)), "d-review-1", "reviewed", false)
+		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-review-1", githubfake.Sign(githubDocSecret, body), body)), "d-review-1", "reviewed", false)
 		// The reconcile interval is a minute: only the webhook makes this quick.
 		p := h.awaitReason(t, stage.ID, "mergeable: waiting for someone to merge", 10*time.Second)
 		if !slices.Equal(p.Approvers, []string{"alice"}) || p.State != "pr-open" {
@@ -134,13 +135,13 @@ func TestSCMWebhookGitHub(t *testing.T) {
 	})
 
 	t.Run("replays and forgeries do no work", func(t *testing.T) {
-		body := fake.reviewHook(1, "alice")
+		body := fake.ReviewHook(1, "alice")
 		before := reads()
-		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-review-1", hookSign(githubDocSecret, body), body)), "d-review-1", "reviewed", true)
+		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-review-1", githubfake.Sign(githubDocSecret, body), body)), "d-review-1", "reviewed", true)
 		for name, r := range map[string]request{
 			"missing signature":    ghDelivery("pull_request_review", "d-forged-1", "", body),
-			"wrong secret":         ghDelivery("pull_request_review", "d-forged-2", hookSign("guess", body), body),
-			"signature of another": ghDelivery("pull_request_review", "d-forged-3", hookSign(githubDocSecret, []byte(`{}`)), body),
+			"wrong secret":         ghDelivery("pull_request_review", "d-forged-2", githubfake.Sign("guess", body), body),
+			"signature of another": ghDelivery("pull_request_review", "d-forged-3", githubfake.Sign(githubDocSecret, []byte(`{}`)), body),
 			"sha1 only":            ghDelivery("pull_request_review", "d-forged-4", "sha1="+strings.Repeat("0", 40), body),
 			"not hex":              ghDelivery("pull_request_review", "d-forged-5", "sha256=zz", body),
 		} {
@@ -150,8 +151,8 @@ func TestSCMWebhookGitHub(t *testing.T) {
 			}
 		}
 		// A forged delivery does not burn its id: signed, it is new.
-		body2 := fake.reviewHook(1, "alice")
-		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-forged-1", hookSign(githubDocSecret, body2), body2)), "d-forged-1", "reviewed", false)
+		body2 := fake.ReviewHook(1, "alice")
+		wantWebhook(t, h.do(t, ghDelivery("pull_request_review", "d-forged-1", githubfake.Sign(githubDocSecret, body2), body2)), "d-forged-1", "reviewed", false)
 		deadline := time.Now().Add(10 * time.Second)
 		for reads() == before && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
@@ -170,14 +171,14 @@ func TestSCMWebhookGitHub(t *testing.T) {
 	})
 
 	t.Run("closed on the host", func(t *testing.T) {
-		fake.close(1)
-		body := fake.pullRequestHook(1, "closed", "bob")
-		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", hookSign(githubDocSecret, body), body)), "d-closed", "closed", false)
+		fake.ClosePR(1)
+		body := fake.PullRequestHook(1, "closed", "bob")
+		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", githubfake.Sign(githubDocSecret, body), body)), "d-closed", "closed", false)
 		p := h.awaitPromotion(t, "payments", "stage", br.Release.ID, "rejected")
 		if !strings.Contains(p.Reason, "pull request #1 closed without merging") {
 			t.Errorf("rejected: %q", p.Reason)
 		}
-		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", hookSign(githubDocSecret, body), body)), "d-closed", "closed", true)
+		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", githubfake.Sign(githubDocSecret, body), body)), "d-closed", "closed", true)
 	})
 
 	// Ferry sent its token to the API only, on every request.

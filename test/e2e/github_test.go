@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferryhq/ferry/internal/scm/github/githubfake"
 )
 
 const (
@@ -57,7 +59,7 @@ type hostedView struct {
 // requests live on a fake GitHub Enterprise.
 type githubStack struct {
 	*stack
-	gh      *fakeGitHub
+	gh      *githubfake.Server
 	answers []string // every body Ferry answered, searched for secrets
 }
 
@@ -65,8 +67,8 @@ func startGitHubStack(t *testing.T) *githubStack {
 	t.Helper()
 	s := &stack{reg: newRegistry(t), data: t.TempDir()}
 	s.bare = envRepo(t, s.reg.host, map[string]string{"ferry.yaml": hostedPipelineYAML(s.reg.host)})
-	gh := newFakeGitHub(t, "acme/envs", ghToken)
-	gh.setBare(s.bare)
+	gh := githubfake.New(t, "acme/envs", ghToken)
+	gh.SetBare(s.bare)
 	addr := freeAddr(t)
 	cfg := serverConfig(addr, s.data, s.reg.host, s.bare, "")
 	author := "    author: {name: Ferry Test, email: ferry@test.local}\n"
@@ -139,7 +141,7 @@ func (gs *githubStack) promotion(t *testing.T, id string) hostedView {
 func (gs *githubStack) hook(t *testing.T, event, delivery string, body []byte) {
 	t.Helper()
 	r := gs.call(t, http.MethodPost, "/api/v1/scm/envs/webhook", "", string(body),
-		"X-GitHub-Event", event, "X-GitHub-Delivery", delivery, "X-Hub-Signature-256", hookSign(ghHookSecret, body),
+		"X-GitHub-Event", event, "X-GitHub-Delivery", delivery, "X-Hub-Signature-256", githubfake.Sign(ghHookSecret, body),
 		"User-Agent", "GitHub-Hookshot/044aadd")
 	var w struct {
 		Delivery, Kind string
@@ -175,41 +177,41 @@ func TestGitHubPipeline(t *testing.T) {
 	// 1.0.0: dev by commit, then a stage pull request on GitHub.
 	r100, d100 := gs.build(t, "1.0.0")
 	stage := gs.await(t, r100, "stage", "pr-open")
-	pr1, ok := gh.pull(stage.PRNumber)
+	pr1, ok := gh.Pull(stage.PRNumber)
 	switch {
 	case !ok:
 		t.Fatalf("stage promotion names pull request #%d, which GitHub does not have", stage.PRNumber)
-	case pr1.head != "ferry/payments/stage" || pr1.base != "main" || pr1.headSHA != stage.CommitSHA:
-		t.Errorf("stage pull request: %s → %s at %s, promotion pushed %s", pr1.head, pr1.base, pr1.headSHA, stage.CommitSHA)
+	case pr1.Head != "ferry/payments/stage" || pr1.Base != "main" || pr1.HeadSHA != stage.CommitSHA:
+		t.Errorf("stage pull request: %s → %s at %s, promotion pushed %s", pr1.Head, pr1.Base, pr1.HeadSHA, stage.CommitSHA)
 	case stage.PRURL != gh.URL+"/acme/envs/pull/"+fmt.Sprint(stage.PRNumber):
 		t.Errorf("pr_url %q", stage.PRURL)
-	case !strings.HasPrefix(pr1.title, "payments: stage ← 1.0.0 ("):
-		t.Errorf("title %q", pr1.title)
+	case !strings.HasPrefix(pr1.Title, "payments: stage ← 1.0.0 ("):
+		t.Errorf("title %q", pr1.Title)
 	}
 	for _, want := range []string{"Ferry promotes **payments** to **stage** (from dev)", "`" + d100 + "`",
 		"CI run: https://ci.example.com/runs/42", "Files changed: `envs/stage/payments/kustomization.yaml` (kustomize)",
 		"Ferry promotion `" + stage.ID + "`", "Needs 1 approval(s)"} {
-		if !strings.Contains(pr1.body, want) {
-			t.Errorf("pull request body lacks %q:\n%s", want, pr1.body)
+		if !strings.Contains(pr1.Body, want) {
+			t.Errorf("pull request body lacks %q:\n%s", want, pr1.Body)
 		}
 	}
-	if got := git(t, gs.bare, "diff", "--name-only", "main", pr1.headSHA); got != "envs/stage/payments/kustomization.yaml" {
+	if got := git(t, gs.bare, "diff", "--name-only", "main", pr1.HeadSHA); got != "envs/stage/payments/kustomization.yaml" {
 		t.Errorf("the pull request changes %q", got)
 	}
 
 	// Green checks and one approval, told by a webhook: Ferry merges.
-	gh.setStatus(pr1.headSHA, "success")
-	gh.review(stage.PRNumber, "alice", "APPROVED")
-	gs.hook(t, "pull_request_review", "d-stage-review", gh.reviewHook(stage.PRNumber, "alice"))
+	gh.SetStatus(pr1.HeadSHA, "success")
+	gh.Review(stage.PRNumber, "alice", "APPROVED")
+	gs.hook(t, "pull_request_review", "d-stage-review", gh.ReviewHook(stage.PRNumber, "alice"))
 	stage = gs.await(t, r100, "stage", "merged")
-	if pr1, _ = gh.pull(stage.PRNumber); !pr1.merged || stage.MergeSHA != pr1.mergeSHA || stage.MergedBy != "ferry" {
-		t.Errorf("stage merged at %s by %q; GitHub: merged %v at %s", stage.MergeSHA, stage.MergedBy, pr1.merged, pr1.mergeSHA)
+	if pr1, _ = gh.Pull(stage.PRNumber); !pr1.Merged || stage.MergeSHA != pr1.MergeSHA || stage.MergedBy != "ferry" {
+		t.Errorf("stage merged at %s by %q; GitHub: merged %v at %s", stage.MergeSHA, stage.MergedBy, pr1.Merged, pr1.MergeSHA)
 	}
 	if !slices.Equal(stage.Approvers, []string{"alice"}) {
 		t.Errorf("stage approvers %v", stage.Approvers)
 	}
-	if parents := strings.Fields(git(t, gs.bare, "rev-list", "--parents", "-n", "1", stage.MergeSHA)); len(parents) != 3 || parents[2] != pr1.headSHA {
-		t.Errorf("merge %s: parents %v, want main and %s", stage.MergeSHA, parents, pr1.headSHA)
+	if parents := strings.Fields(git(t, gs.bare, "rev-list", "--parents", "-n", "1", stage.MergeSHA)); len(parents) != 3 || parents[2] != pr1.HeadSHA {
+		t.Errorf("merge %s: parents %v, want main and %s", stage.MergeSHA, parents, pr1.HeadSHA)
 	}
 	if git(t, gs.bare, "rev-parse", "main") != stage.MergeSHA || digestIn(gs.fileAt(t, "stage")) != d100 {
 		t.Errorf("main after the stage merge: %s\n%s", git(t, gs.bare, "rev-parse", "main"), gs.fileAt(t, "stage"))
@@ -217,29 +219,29 @@ func TestGitHubPipeline(t *testing.T) {
 
 	// prod needs two distinct approvals and green checks.
 	prod := gs.await(t, r100, "prod", "pr-open")
-	pr2, _ := gh.pull(prod.PRNumber)
-	if prod.PRNumber == stage.PRNumber || pr2.head != "ferry/payments/prod" {
-		t.Fatalf("prod pull request #%d from %s", prod.PRNumber, pr2.head)
+	pr2, _ := gh.Pull(prod.PRNumber)
+	if prod.PRNumber == stage.PRNumber || pr2.Head != "ferry/payments/prod" {
+		t.Fatalf("prod pull request #%d from %s", prod.PRNumber, pr2.Head)
 	}
-	gh.setStatus(pr2.headSHA, "pending")
-	gh.review(prod.PRNumber, "alice", "APPROVED")
-	gh.review(prod.PRNumber, "alice", "APPROVED") // the same person twice counts once
-	gs.hook(t, "pull_request_review", "d-prod-review-1", gh.reviewHook(prod.PRNumber, "alice"))
+	gh.SetStatus(pr2.HeadSHA, "pending")
+	gh.Review(prod.PRNumber, "alice", "APPROVED")
+	gh.Review(prod.PRNumber, "alice", "APPROVED") // the same person twice counts once
+	gs.hook(t, "pull_request_review", "d-prod-review-1", gh.ReviewHook(prod.PRNumber, "alice"))
 	gs.still(t, prod.ID, "waiting for approvals: 1 of 2", 2500*time.Millisecond)
-	gh.review(prod.PRNumber, "bob", "APPROVED")
-	gs.hook(t, "pull_request_review", "d-prod-review-2", gh.reviewHook(prod.PRNumber, "bob"))
+	gh.Review(prod.PRNumber, "bob", "APPROVED")
+	gs.hook(t, "pull_request_review", "d-prod-review-2", gh.ReviewHook(prod.PRNumber, "bob"))
 	gs.still(t, prod.ID, "approved; merging when checks pass", 2500*time.Millisecond)
-	mergePath := func(n int) string { return fmt.Sprintf("%s/pulls/%d/merge", gh.prefix(), n) }
-	if n := gh.count("PUT", mergePath(prod.PRNumber)); n != 0 {
+	mergePath := func(n int) string { return fmt.Sprintf("%s/pulls/%d/merge", gh.Prefix(), n) }
+	if n := gh.Count("PUT", mergePath(prod.PRNumber)); n != 0 {
 		t.Fatalf("prod merged %d times before its checks passed", n)
 	}
-	gh.setStatus(pr2.headSHA, "success")
-	status, _ := json.Marshal(map[string]any{"sha": pr2.headSHA, "state": "success", "context": "ci/deploy-preview",
+	gh.SetStatus(pr2.HeadSHA, "success")
+	status, _ := json.Marshal(map[string]any{"sha": pr2.HeadSHA, "state": "success", "context": "ci/deploy-preview",
 		"repository": map[string]any{"full_name": "acme/envs"}, "sender": map[string]any{"login": "ci-bot"}})
 	gs.hook(t, "status", "d-prod-status", status)
 	prod = gs.await(t, r100, "prod", "merged")
-	if pr2, _ = gh.pull(prod.PRNumber); prod.MergeSHA != pr2.mergeSHA || !slices.Equal(prod.Approvers, []string{"alice", "bob"}) {
-		t.Errorf("prod merged at %s (GitHub %s), approvers %v", prod.MergeSHA, pr2.mergeSHA, prod.Approvers)
+	if pr2, _ = gh.Pull(prod.PRNumber); prod.MergeSHA != pr2.MergeSHA || !slices.Equal(prod.Approvers, []string{"alice", "bob"}) {
+		t.Errorf("prod merged at %s (GitHub %s), approvers %v", prod.MergeSHA, pr2.MergeSHA, prod.Approvers)
 	}
 	if digestIn(gs.fileAt(t, "prod")) != d100 {
 		t.Errorf("prod file after the merge:\n%s", gs.fileAt(t, "prod"))
@@ -255,8 +257,8 @@ func TestGitHubPipeline(t *testing.T) {
 	// 1.1.0: its stage pull request is closed on GitHub: rejected.
 	r110, _ := gs.build(t, "1.1.0")
 	stage110 := gs.await(t, r110, "stage", "pr-open")
-	gh.close(stage110.PRNumber)
-	gs.hook(t, "pull_request", "d-closed", gh.pullRequestHook(stage110.PRNumber, "closed", "carol"))
+	gh.ClosePR(stage110.PRNumber)
+	gs.hook(t, "pull_request", "d-closed", gh.PullRequestHook(stage110.PRNumber, "closed", "carol"))
 	if p := gs.await(t, r110, "stage", "rejected"); !strings.Contains(p.Reason, fmt.Sprintf("pull request #%d closed without merging", stage110.PRNumber)) {
 		t.Errorf("rejected: %q", p.Reason)
 	}
@@ -271,7 +273,7 @@ func TestGitHubPipeline(t *testing.T) {
 	if stage120.PRNumber == stage110.PRNumber {
 		t.Errorf("1.2.0 reuses the closed pull request #%d", stage110.PRNumber)
 	}
-	gh.review(stage120.PRNumber, "dave", "APPROVED")
+	gh.Review(stage120.PRNumber, "dave", "APPROVED")
 	stage120 = gs.await(t, r120, "stage", "merged")
 	if digestIn(gs.fileAt(t, "stage")) != d120 {
 		t.Errorf("stage after the polled merge:\n%s", gs.fileAt(t, "stage"))
@@ -281,7 +283,7 @@ func TestGitHubPipeline(t *testing.T) {
 	// 1.3.0 then 1.4.0: one stage pull request, updated in place.
 	r130, _ := gs.build(t, "1.3.0")
 	stage130 := gs.await(t, r130, "stage", "pr-open")
-	creates := gh.count("POST", gh.prefix()+"/pulls")
+	creates := gh.Count("POST", gh.Prefix()+"/pulls")
 	r140, d140 := gs.build(t, "1.4.0")
 	stage140 := gs.await(t, r140, "stage", "pr-open")
 	if stage140.PRNumber != stage130.PRNumber {
@@ -290,25 +292,25 @@ func TestGitHubPipeline(t *testing.T) {
 	if p := gs.promotion(t, stage130.ID); p.State != "superseded" || !strings.Contains(p.Reason, stage140.ID) {
 		t.Errorf("1.3.0's stage promotion: %s %q", p.State, p.Reason)
 	}
-	pr6, _ := gh.pull(stage140.PRNumber)
-	if !strings.HasPrefix(pr6.title, "payments: stage ← 1.4.0 (") || !strings.Contains(pr6.body, d140) || pr6.headSHA != stage140.CommitSHA {
-		t.Errorf("updated pull request: %q at %s (Ferry pushed %s)\n%s", pr6.title, pr6.headSHA, stage140.CommitSHA, pr6.body)
+	pr6, _ := gh.Pull(stage140.PRNumber)
+	if !strings.HasPrefix(pr6.Title, "payments: stage ← 1.4.0 (") || !strings.Contains(pr6.Body, d140) || pr6.HeadSHA != stage140.CommitSHA {
+		t.Errorf("updated pull request: %q at %s (Ferry pushed %s)\n%s", pr6.Title, pr6.HeadSHA, stage140.CommitSHA, pr6.Body)
 	}
-	if n := gh.count("POST", gh.prefix()+"/pulls"); n != creates {
+	if n := gh.Count("POST", gh.Prefix()+"/pulls"); n != creates {
 		t.Errorf("%d pull requests created for 1.4.0, want the open one updated", n-creates)
 	}
-	if n := gh.count("PATCH", fmt.Sprintf("%s/pulls/%d", gh.prefix(), stage140.PRNumber)); n != 1 {
+	if n := gh.Count("PATCH", fmt.Sprintf("%s/pulls/%d", gh.Prefix(), stage140.PRNumber)); n != 1 {
 		t.Errorf("PATCH of pull request #%d: %d times, want 1", stage140.PRNumber, n)
 	}
 
 	// The requests Ferry made: only this repository's documented endpoints,
 	// each with the token; pull requests created once each, merges once
 	// each at the head Ferry had checked, and nothing closed.
-	allowed := regexp.MustCompile(`^(GET|POST) ` + regexp.QuoteMeta(gh.prefix()) + `/pulls$|` +
-		`^(GET|PATCH) ` + regexp.QuoteMeta(gh.prefix()) + `/pulls/[0-9]+$|` +
-		`^GET ` + regexp.QuoteMeta(gh.prefix()) + `/pulls/[0-9]+/reviews$|` +
-		`^PUT ` + regexp.QuoteMeta(gh.prefix()) + `/pulls/[0-9]+/merge$|` +
-		`^GET ` + regexp.QuoteMeta(gh.prefix()) + `/commits/[0-9a-f]{40}/(status|check-runs)$`)
+	allowed := regexp.MustCompile(`^(GET|POST) ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls$|` +
+		`^(GET|PATCH) ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+$|` +
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+/reviews$|` +
+		`^PUT ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+/merge$|` +
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/commits/[0-9a-f]{40}/(status|check-runs)$`)
 	merges := map[string]int{}
 	for _, c := range gh.Calls() {
 		if !allowed.MatchString(c.Method + " " + c.Path) {
@@ -323,10 +325,10 @@ func TestGitHubPipeline(t *testing.T) {
 			_ = json.Unmarshal(c.Body, &m)
 			merges[c.Path]++
 			n := 0
-			fmt.Sscanf(strings.TrimPrefix(c.Path, gh.prefix()+"/pulls/"), "%d", &n)
-			p, _ := gh.pull(n)
-			if !strings.Contains(string(c.Body), `"sha":"`+p.headSHA+`"`) || !strings.Contains(string(c.Body), `"merge_method":"merge"`) {
-				t.Errorf("%s: body %s, want sha %s and merge_method merge", c, c.Body, p.headSHA)
+			fmt.Sscanf(strings.TrimPrefix(c.Path, gh.Prefix()+"/pulls/"), "%d", &n)
+			p, _ := gh.Pull(n)
+			if !strings.Contains(string(c.Body), `"sha":"`+p.HeadSHA+`"`) || !strings.Contains(string(c.Body), `"merge_method":"merge"`) {
+				t.Errorf("%s: body %s, want sha %s and merge_method merge", c, c.Body, p.HeadSHA)
 			}
 		case c.Method == "PATCH" && strings.Contains(string(c.Body), `"state"`):
 			t.Errorf("%s closes a pull request: %s", c, c.Body)
@@ -340,10 +342,10 @@ func TestGitHubPipeline(t *testing.T) {
 	if fmt.Sprint(merges) != fmt.Sprint(wantMerges) {
 		t.Errorf("merges %v, want %v", merges, wantMerges)
 	}
-	if creates := gh.count("POST", gh.prefix()+"/pulls"); creates != 6 {
+	if creates := gh.Count("POST", gh.Prefix()+"/pulls"); creates != 6 {
 		t.Errorf("%d pull requests created, want 6 (stage and prod of 1.0.0, stage of 1.1.0, stage and prod of 1.2.0, stage of 1.3.0)", creates)
 	}
-	if open := gh.openPulls(); !slices.Equal(open, []int{prod120.PRNumber, stage140.PRNumber}) {
+	if open := gh.OpenPulls(); !slices.Equal(open, []int{prod120.PRNumber, stage140.PRNumber}) {
 		t.Errorf("open pull requests %v, want prod of 1.2.0 (#%d) and stage of 1.4.0 (#%d)", open, prod120.PRNumber, stage140.PRNumber)
 	}
 

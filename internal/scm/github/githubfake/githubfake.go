@@ -1,9 +1,9 @@
-package server
-
-// This file is kept identical (but for its package clause) to
-// test/e2e/githubfake_test.go: a hosted API cannot run here, so both
-// suites talk to this stateful stand-in answering as GitHub's REST API
-// documents it (https://docs.github.com/rest/pulls).
+// Package githubfake is test support: a stateful fake of GitHub
+// Enterprise's REST API (https://docs.github.com/rest/pulls) over a bare
+// repository on disk, for tests that need a Git host with pull requests.
+// The hosted API cannot run here, so this answers as GitHub documents it;
+// pull request merges are real merge commits made with the git CLI.
+package githubfake
 
 import (
 	"crypto/hmac"
@@ -26,10 +26,10 @@ import (
 	"time"
 )
 
-// fakeGitHub is a GitHub Enterprise REST API (under /api/v3/) for one
+// Server is a GitHub Enterprise REST API (under /api/v3/) for one
 // repository whose Git data is a bare repository on disk: pull request
 // heads are its branches, and a merge is a real merge commit pushed to it.
-type fakeGitHub struct {
+type Server struct {
 	*httptest.Server
 	t           testing.TB
 	owner, repo string
@@ -38,72 +38,76 @@ type fakeGitHub struct {
 
 	mu       sync.Mutex
 	bare     string
-	pulls    map[int]*fakePull
-	reviews  map[int][]fakeReview
+	pulls    map[int]*Pull
+	reviews  map[int][]review
 	statuses map[string]string // combined status by commit: success, pending, failure
-	calls    []fakeCall
+	calls    []Call
 	nextID   int
 }
 
-type fakePull struct {
-	number              int
-	state               string // open, closed
-	title, body         string
-	head, base          string
-	headSHA             string // frozen once closed
-	merged              bool
-	mergeSHA, mergedBy  string
-	createdAt, updateAt time.Time
+// Pull is a pull request as the fake holds it.
+type Pull struct {
+	Number               int
+	State                string // open, closed
+	Title, Body          string
+	Head, Base           string // branch names
+	HeadSHA              string // frozen once closed
+	Merged               bool
+	MergeSHA, MergedBy   string
+	CreatedAt, UpdatedAt time.Time
 }
 
-type fakeReview struct {
+type review struct {
 	id          int
 	user, state string
 	commitID    string
 }
 
-// fakeCall is one request the fake received.
-type fakeCall struct {
+// Call is one request the fake received.
+type Call struct {
 	Method, Path, Query string
 	Body                []byte
 	Auth                string
 }
 
 // String is "METHOD path" (with "?query" when there is one).
-func (c fakeCall) String() string {
+func (c Call) String() string {
 	if c.Query != "" {
 		return c.Method + " " + c.Path + "?" + c.Query
 	}
 	return c.Method + " " + c.Path
 }
 
-func newFakeGitHub(t testing.TB, project, token string) *fakeGitHub {
+// New starts a fake API for project ("owner/repo") accepting only token,
+// and closes it when the test ends. Call SetBare before the first pull
+// request is created.
+func New(t testing.TB, project, token string) *Server {
 	owner, repo, _ := strings.Cut(project, "/")
-	f := &fakeGitHub{
+	f := &Server{
 		t: t, owner: owner, repo: repo, token: token, bot: "ferry-bot",
-		pulls: map[int]*fakePull{}, reviews: map[int][]fakeReview{}, statuses: map[string]string{},
+		pulls: map[int]*Pull{}, reviews: map[int][]review{}, statuses: map[string]string{},
 	}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
 }
 
-// setBare names the bare repository the pull requests live in.
-func (f *fakeGitHub) setBare(bare string) {
+// SetBare names the bare repository the pull requests live in.
+func (f *Server) SetBare(bare string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.bare = bare
 }
 
 // Calls returns the requests received so far.
-func (f *fakeGitHub) Calls() []fakeCall {
+func (f *Server) Calls() []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.calls)
 }
 
-// count returns how many requests were "METHOD path" (query ignored).
-func (f *fakeGitHub) count(method, path string) int {
+// Count returns how many requests were "METHOD path" (query ignored).
+func (f *Server) Count(method, path string) int {
 	n := 0
 	for _, c := range f.Calls() {
 		if c.Method == method && c.Path == path {
@@ -113,28 +117,28 @@ func (f *fakeGitHub) count(method, path string) int {
 	return n
 }
 
-// prefix is the API path of the repository.
-func (f *fakeGitHub) prefix() string { return "/api/v3/repos/" + f.owner + "/" + f.repo }
+// Prefix is the API path of the repository.
+func (f *Server) Prefix() string { return "/api/v3/repos/" + f.owner + "/" + f.repo }
 
-// pull returns a copy of pull request n.
-func (f *fakeGitHub) pull(n int) (fakePull, bool) {
+// Pull returns a copy of pull request n.
+func (f *Server) Pull(n int) (Pull, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p, ok := f.pulls[n]
 	if !ok {
-		return fakePull{}, false
+		return Pull{}, false
 	}
 	f.refresh(p)
 	return *p, true
 }
 
-// openPulls returns the numbers of the open pull requests.
-func (f *fakeGitHub) openPulls() []int {
+// OpenPulls returns the numbers of the open pull requests.
+func (f *Server) OpenPulls() []int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []int
 	for n, p := range f.pulls {
-		if p.state == "open" {
+		if p.State == "open" {
 			out = append(out, n)
 		}
 	}
@@ -142,44 +146,44 @@ func (f *fakeGitHub) openPulls() []int {
 	return out
 }
 
-// review records a review by user on the pull request's current head.
-func (f *fakeGitHub) review(n int, user, state string) {
+// Review records a review by user on the pull request's current head.
+func (f *Server) Review(n int, user, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.pulls[n]
 	f.refresh(p)
 	f.nextID++
-	f.reviews[n] = append(f.reviews[n], fakeReview{id: f.nextID, user: user, state: state, commitID: p.headSHA})
+	f.reviews[n] = append(f.reviews[n], review{id: f.nextID, user: user, state: state, commitID: p.HeadSHA})
 }
 
-// setStatus sets the combined commit status of sha.
-func (f *fakeGitHub) setStatus(sha, state string) {
+// SetStatus sets the combined commit status of sha.
+func (f *Server) SetStatus(sha, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.statuses[sha] = state
 }
 
-// close closes pull request n unmerged, as a person on the web page would.
-func (f *fakeGitHub) close(n int) {
+// ClosePR closes pull request n unmerged, as a person on the web page would.
+func (f *Server) ClosePR(n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.pulls[n]
 	f.refresh(p)
-	p.state, p.updateAt = "closed", time.Now().UTC()
+	p.State, p.UpdatedAt = "closed", time.Now().UTC()
 }
 
 // refresh follows the head branch of an open pull request, as GitHub does.
-func (f *fakeGitHub) refresh(p *fakePull) {
-	if p.state != "open" {
+func (f *Server) refresh(p *Pull) {
+	if p.State != "open" {
 		return
 	}
-	if sha, err := f.git("", "rev-parse", "--verify", "-q", "refs/heads/"+p.head); err == nil {
-		p.headSHA = sha
+	if sha, err := f.git("", "rev-parse", "--verify", "-q", "refs/heads/"+p.Head); err == nil {
+		p.HeadSHA = sha
 	}
 }
 
 // git runs the git CLI on the bare repository (dir "") or in dir.
-func (f *fakeGitHub) git(dir string, args ...string) (string, error) {
+func (f *Server) git(dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	if dir == "" {
@@ -205,17 +209,17 @@ var (
 	reComment = regexp.MustCompile(`^/issues/([0-9]+)/comments$`)
 )
 
-func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, fakeCall{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Auth: r.Header.Get("Authorization")})
+	f.calls = append(f.calls, Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Auth: r.Header.Get("Authorization")})
 
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
 		f.answer(w, http.StatusUnauthorized, map[string]any{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
 		return
 	}
-	rest, ok := strings.CutPrefix(r.URL.Path, f.prefix())
+	rest, ok := strings.CutPrefix(r.URL.Path, f.Prefix())
 	if !ok {
 		f.notFound(w)
 		return
@@ -262,49 +266,49 @@ func match(m *[]string, re *regexp.Regexp, s string) bool {
 	return *m != nil
 }
 
-func (f *fakeGitHub) answer(w http.ResponseWriter, status int, v any) {
+func (f *Server) answer(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("X-GitHub-Media-Type", "github.v3; format=json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (f *fakeGitHub) notFound(w http.ResponseWriter) {
+func (f *Server) notFound(w http.ResponseWriter) {
 	f.answer(w, http.StatusNotFound, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 }
 
-func (f *fakeGitHub) unprocessable(w http.ResponseWriter, msg string) {
+func (f *Server) unprocessable(w http.ResponseWriter, msg string) {
 	f.answer(w, http.StatusUnprocessableEntity, map[string]any{
 		"message": "Validation Failed", "errors": []any{map[string]any{"resource": "PullRequest", "code": "custom", "message": msg}},
 		"documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
 	})
 }
 
-func (f *fakeGitHub) pullJSON(p *fakePull) map[string]any {
+func (f *Server) pullJSON(p *Pull) map[string]any {
 	web := f.URL + "/" + f.owner + "/" + f.repo
 	out := map[string]any{
-		"url":      f.URL + f.prefix() + "/pulls/" + strconv.Itoa(p.number),
-		"html_url": web + "/pull/" + strconv.Itoa(p.number),
-		"number":   p.number, "state": p.state, "title": p.title, "body": p.body,
+		"url":      f.URL + f.Prefix() + "/pulls/" + strconv.Itoa(p.Number),
+		"html_url": web + "/pull/" + strconv.Itoa(p.Number),
+		"number":   p.Number, "state": p.State, "title": p.Title, "body": p.Body,
 		"user":             map[string]any{"login": f.bot},
-		"head":             map[string]any{"label": f.owner + ":" + p.head, "ref": p.head, "sha": p.headSHA},
-		"base":             map[string]any{"label": f.owner + ":" + p.base, "ref": p.base},
-		"merged":           p.merged,
+		"head":             map[string]any{"label": f.owner + ":" + p.Head, "ref": p.Head, "sha": p.HeadSHA},
+		"base":             map[string]any{"label": f.owner + ":" + p.Base, "ref": p.Base},
+		"merged":           p.Merged,
 		"merged_at":        nil,
 		"merge_commit_sha": nil,
 		"merged_by":        nil,
-		"created_at":       p.createdAt.Format(time.RFC3339),
-		"updated_at":       p.updateAt.Format(time.RFC3339),
+		"created_at":       p.CreatedAt.Format(time.RFC3339),
+		"updated_at":       p.UpdatedAt.Format(time.RFC3339),
 	}
-	if p.merged {
-		out["merged_at"] = p.updateAt.Format(time.RFC3339)
-		out["merge_commit_sha"] = p.mergeSHA
-		out["merged_by"] = map[string]any{"login": p.mergedBy}
+	if p.Merged {
+		out["merged_at"] = p.UpdatedAt.Format(time.RFC3339)
+		out["merge_commit_sha"] = p.MergeSHA
+		out["merged_by"] = map[string]any{"login": p.MergedBy}
 	}
 	return out
 }
 
-func (f *fakeGitHub) listPulls(w http.ResponseWriter, r *http.Request) {
+func (f *Server) listPulls(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := q.Get("state")
 	if state == "" {
@@ -319,7 +323,7 @@ func (f *fakeGitHub) listPulls(w http.ResponseWriter, r *http.Request) {
 	for _, n := range nums {
 		p := f.pulls[n]
 		f.refresh(p)
-		if (state != "all" && p.state != state) || (q.Get("head") != "" && q.Get("head") != f.owner+":"+p.head) {
+		if (state != "all" && p.State != state) || (q.Get("head") != "" && q.Get("head") != f.owner+":"+p.Head) {
 			continue
 		}
 		out = append(out, f.pullJSON(p))
@@ -327,7 +331,7 @@ func (f *fakeGitHub) listPulls(w http.ResponseWriter, r *http.Request) {
 	f.answer(w, http.StatusOK, out)
 }
 
-func (f *fakeGitHub) createPull(w http.ResponseWriter, body []byte) {
+func (f *Server) createPull(w http.ResponseWriter, body []byte) {
 	var req struct{ Title, Head, Base, Body string }
 	if err := json.Unmarshal(body, &req); err != nil || req.Title == "" || req.Head == "" || req.Base == "" {
 		f.unprocessable(w, "title, head and base are required")
@@ -339,19 +343,19 @@ func (f *fakeGitHub) createPull(w http.ResponseWriter, body []byte) {
 		return
 	}
 	for _, p := range f.pulls {
-		if p.state == "open" && p.head == req.Head {
+		if p.State == "open" && p.Head == req.Head {
 			f.unprocessable(w, "A pull request already exists for "+f.owner+":"+req.Head+".")
 			return
 		}
 	}
 	now := time.Now().UTC()
-	p := &fakePull{number: len(f.pulls) + 1, state: "open", title: req.Title, body: req.Body,
-		head: req.Head, base: req.Base, headSHA: sha, createdAt: now, updateAt: now}
-	f.pulls[p.number] = p
+	p := &Pull{Number: len(f.pulls) + 1, State: "open", Title: req.Title, Body: req.Body,
+		Head: req.Head, Base: req.Base, HeadSHA: sha, CreatedAt: now, UpdatedAt: now}
+	f.pulls[p.Number] = p
 	f.answer(w, http.StatusCreated, f.pullJSON(p))
 }
 
-func (f *fakeGitHub) editPull(w http.ResponseWriter, n int, body []byte) {
+func (f *Server) editPull(w http.ResponseWriter, n int, body []byte) {
 	p, ok := f.pulls[n]
 	if !ok {
 		f.notFound(w)
@@ -367,22 +371,22 @@ func (f *fakeGitHub) editPull(w http.ResponseWriter, n int, body []byte) {
 	}
 	f.refresh(p)
 	if req.Title != nil {
-		p.title = *req.Title
+		p.Title = *req.Title
 	}
 	if req.Body != nil {
-		p.body = *req.Body
+		p.Body = *req.Body
 	}
 	if req.Base != nil {
-		p.base = *req.Base
+		p.Base = *req.Base
 	}
-	if req.State != nil && !p.merged {
-		p.state = *req.State
+	if req.State != nil && !p.Merged {
+		p.State = *req.State
 	}
-	p.updateAt = time.Now().UTC()
+	p.UpdatedAt = time.Now().UTC()
 	f.answer(w, http.StatusOK, f.pullJSON(p))
 }
 
-func (f *fakeGitHub) listReviews(w http.ResponseWriter, n int) {
+func (f *Server) listReviews(w http.ResponseWriter, n int) {
 	if _, ok := f.pulls[n]; !ok {
 		f.notFound(w)
 		return
@@ -399,7 +403,7 @@ func (f *fakeGitHub) listReviews(w http.ResponseWriter, n int) {
 
 // merge merges the head into the base with a merge commit made by the git
 // CLI in a scratch clone and pushed to the bare repository.
-func (f *fakeGitHub) merge(w http.ResponseWriter, n int, body []byte) {
+func (f *Server) merge(w http.ResponseWriter, n int, body []byte) {
 	p, ok := f.pulls[n]
 	if !ok {
 		f.notFound(w)
@@ -412,10 +416,10 @@ func (f *fakeGitHub) merge(w http.ResponseWriter, n int, body []byte) {
 	_ = json.Unmarshal(body, &req)
 	f.refresh(p)
 	switch {
-	case p.state != "open":
+	case p.State != "open":
 		f.answer(w, http.StatusMethodNotAllowed, map[string]any{"message": "Pull Request is not mergeable"})
 		return
-	case req.SHA != "" && req.SHA != p.headSHA:
+	case req.SHA != "" && req.SHA != p.HeadSHA:
 		f.answer(w, http.StatusConflict, map[string]any{"message": "Head branch was modified. Review and try the merge again."})
 		return
 	case req.MergeMethod != "" && req.MergeMethod != "merge":
@@ -428,11 +432,11 @@ func (f *fakeGitHub) merge(w http.ResponseWriter, n int, body []byte) {
 		f.answer(w, http.StatusMethodNotAllowed, map[string]any{"message": "Pull Request is not mergeable"})
 		return
 	}
-	p.state, p.merged, p.mergeSHA, p.mergedBy, p.updateAt = "closed", true, sha, f.bot, time.Now().UTC()
+	p.State, p.Merged, p.MergeSHA, p.MergedBy, p.UpdatedAt = "closed", true, sha, f.bot, time.Now().UTC()
 	f.answer(w, http.StatusOK, map[string]any{"sha": sha, "merged": true, "message": "Pull Request successfully merged"})
 }
 
-func (f *fakeGitHub) mergeInGit(p *fakePull) (string, error) {
+func (f *Server) mergeInGit(p *Pull) (string, error) {
 	dir, err := os.MkdirTemp("", "fake-github-merge-")
 	if err != nil {
 		return "", err
@@ -440,10 +444,10 @@ func (f *fakeGitHub) mergeInGit(p *fakePull) (string, error) {
 	defer os.RemoveAll(dir)
 	work := filepath.Join(dir, "w")
 	steps := [][]string{
-		{"clone", "-q", "--branch", p.base, f.bare, work},
-		{"-C", work, "fetch", "-q", "origin", p.headSHA},
-		{"-C", work, "merge", "-q", "--no-ff", "-m", fmt.Sprintf("Merge pull request #%d from %s/%s", p.number, f.owner, p.head), p.headSHA},
-		{"-C", work, "push", "-q", "origin", "HEAD:refs/heads/" + p.base},
+		{"clone", "-q", "--branch", p.Base, f.bare, work},
+		{"-C", work, "fetch", "-q", "origin", p.HeadSHA},
+		{"-C", work, "merge", "-q", "--no-ff", "-m", fmt.Sprintf("Merge pull request #%d from %s/%s", p.Number, f.owner, p.Head), p.HeadSHA},
+		{"-C", work, "push", "-q", "origin", "HEAD:refs/heads/" + p.Base},
 	}
 	for _, s := range steps {
 		if _, err := f.git(dir, s...); err != nil {
@@ -453,21 +457,21 @@ func (f *fakeGitHub) mergeInGit(p *fakePull) (string, error) {
 	return f.git(work, "rev-parse", "HEAD")
 }
 
-// hookSign is GitHub's X-Hub-Signature-256 of body under secret.
-func hookSign(secret string, body []byte) string {
+// Sign is GitHub's X-Hub-Signature-256 of body under secret.
+func Sign(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// reviewHook is the payload of a pull_request_review "submitted" delivery.
-func (f *fakeGitHub) reviewHook(n int, user string) []byte {
-	p, _ := f.pull(n)
+// ReviewHook is the payload of a pull_request_review "submitted" delivery.
+func (f *Server) ReviewHook(n int, user string) []byte {
+	p, _ := f.Pull(n)
 	b, _ := json.Marshal(map[string]any{
 		"action": "submitted",
-		"review": map[string]any{"id": 80, "user": map[string]any{"login": user}, "state": "approved", "commit_id": p.headSHA},
+		"review": map[string]any{"id": 80, "user": map[string]any{"login": user}, "state": "approved", "commit_id": p.HeadSHA},
 		"pull_request": map[string]any{
-			"number": n, "state": p.state, "head": map[string]any{"ref": p.head, "sha": p.headSHA}, "base": map[string]any{"ref": p.base},
+			"number": n, "state": p.State, "head": map[string]any{"ref": p.Head, "sha": p.HeadSHA}, "base": map[string]any{"ref": p.Base},
 		},
 		"repository": map[string]any{"full_name": f.owner + "/" + f.repo},
 		"sender":     map[string]any{"login": user},
@@ -475,15 +479,15 @@ func (f *fakeGitHub) reviewHook(n int, user string) []byte {
 	return b
 }
 
-// pullRequestHook is the payload of a pull_request delivery with action.
-func (f *fakeGitHub) pullRequestHook(n int, action, sender string) []byte {
-	p, _ := f.pull(n)
+// PullRequestHook is the payload of a pull_request delivery with action.
+func (f *Server) PullRequestHook(n int, action, sender string) []byte {
+	p, _ := f.Pull(n)
 	pr := map[string]any{
-		"number": n, "state": p.state, "merged": p.merged,
-		"head": map[string]any{"ref": p.head, "sha": p.headSHA}, "base": map[string]any{"ref": p.base},
+		"number": n, "state": p.State, "merged": p.Merged,
+		"head": map[string]any{"ref": p.Head, "sha": p.HeadSHA}, "base": map[string]any{"ref": p.Base},
 	}
-	if p.merged {
-		pr["merge_commit_sha"], pr["merged_by"] = p.mergeSHA, map[string]any{"login": p.mergedBy}
+	if p.Merged {
+		pr["merge_commit_sha"], pr["merged_by"] = p.MergeSHA, map[string]any{"login": p.MergedBy}
 	}
 	b, _ := json.Marshal(map[string]any{
 		"action": action, "number": n, "pull_request": pr,
