@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -26,18 +24,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	cfg := config.Provider{
-		Kind:              config.ProviderGitea,
-		URL:               h.URL,
-		Project:           "acme/env",
-		Token:             config.NewSecret(token),
-		WebhookSecret:     config.NewSecret("hook-secret"),
-		RequestsPerMinute: 5000,
-	}
-	for _, e := range edit {
-		e(&cfg)
-	}
-	p, err := New(cfg, WithHTTPClient(h.Client()), WithTimeout(time.Second))
+	p, err := New(h.Provider(config.ProviderGitea, token, edit...), WithHTTPClient(h.Client()), WithTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,27 +33,7 @@ func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider))
 
 func checkCalls(t *testing.T, h *fakehost.Host, want ...string) {
 	t.Helper()
-	if got := h.Calls(); !slices.Equal(got, want) {
-		t.Errorf("requests:\n got %q\nwant %q", got, want)
-	}
-	for _, r := range h.Requests() {
-		if got := r.Header.Get("Authorization"); got != "token "+token {
-			t.Errorf("%s: Authorization = %q, want the token", r, got)
-		}
-	}
-}
-
-func checkNoToken(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), token) {
-		t.Errorf("error reveals the token: %v", err)
-	}
-}
-
-func equalPR(a, b promotion.PR) bool {
-	return a.Number == b.Number && a.URL == b.URL && a.State == b.State && a.Head == b.Head && a.HeadSHA == b.HeadSHA &&
-		a.Base == b.Base && a.MergeSHA == b.MergeSHA && a.MergedBy == b.MergedBy && a.ClosedBy == b.ClosedBy &&
-		slices.Equal(a.Approvers, b.Approvers) && a.Checks == b.Checks && a.UpdatedAt.Equal(b.UpdatedAt)
+	h.CheckCalls(t, "Authorization", "token "+token, want...)
 }
 
 const (
@@ -95,7 +62,7 @@ func TestEnsureCreates(t *testing.T) {
 	}
 	want := promotion.PR{Number: 6, URL: "https://gitea.example.com/acme/env/pulls/6", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	if !equalPR(pr, want) {
+	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
 	}
 	checkCalls(t, h, list1, "POST "+repoPath+"/pulls")
@@ -183,7 +150,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalPR(pr, tc.want) {
+			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
 			checkCalls(t, h, getCalls...)
@@ -225,7 +192,7 @@ func TestMergeRefused(t *testing.T) {
 		if d, ok := derrors.As(err); !ok || d.Kind != derrors.Conflict || d.Code != tc.code {
 			t.Errorf("%d: Merge = %v, want Conflict %s", tc.status, err, tc.code)
 		}
-		checkNoToken(t, err)
+		fakehost.CheckNoSecret(t, err, token)
 		checkCalls(t, h, "POST "+repoPath+"/pulls/5/merge")
 	}
 }
@@ -298,7 +265,7 @@ func TestErrors(t *testing.T) {
 			} else if d.RetryAfter != tc.after {
 				t.Errorf("RetryAfter = %s, want %s", d.RetryAfter, tc.after)
 			}
-			checkNoToken(t, err)
+			fakehost.CheckNoSecret(t, err, token)
 			checkCalls(t, h, "GET "+repoPath+"/pulls/5")
 		})
 	}

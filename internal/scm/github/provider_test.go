@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,42 +27,16 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	cfg := config.Provider{
-		Kind:              config.ProviderGitHub,
-		URL:               h.URL,
-		Project:           "acme/env",
-		Token:             config.NewSecret(token),
-		WebhookSecret:     config.NewSecret("hook-secret"),
-		RequestsPerMinute: 5000,
-	}
-	for _, e := range edit {
-		e(&cfg)
-	}
-	p, err := New(cfg, WithHTTPClient(h.Client()))
+	p, err := New(h.Provider(config.ProviderGitHub, token, edit...), WithHTTPClient(h.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-// checkCalls asserts the exact requests made, and that each carried the token.
 func checkCalls(t *testing.T, h *fakehost.Host, want ...string) {
 	t.Helper()
-	if got := h.Calls(); !slices.Equal(got, want) {
-		t.Errorf("requests:\n got %q\nwant %q", got, want)
-	}
-	for _, r := range h.Requests() {
-		if got := r.Header.Get("Authorization"); got != "Bearer "+token {
-			t.Errorf("%s: Authorization = %q, want the bearer token", r, got)
-		}
-	}
-}
-
-func checkNoToken(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), token) {
-		t.Errorf("error reveals the token: %v", err)
-	}
+	h.CheckCalls(t, "Authorization", "Bearer "+token, want...)
 }
 
 func TestEnsureCreates(t *testing.T) {
@@ -79,7 +52,7 @@ func TestEnsureCreates(t *testing.T) {
 	}
 	want := promotion.PR{Number: 8, URL: "https://github.com/acme/env/pull/8", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	if !equalPR(pr, want) {
+	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
 	}
 	checkCalls(t, h,
@@ -138,12 +111,6 @@ func TestEnsureUnchangedSendsNoWrite(t *testing.T) {
 	checkCalls(t, h, "GET "+repoPath+"/pulls?head=acme%3Aferry%2Fpayments%2Fprod&per_page=100&state=open")
 }
 
-func equalPR(a, b promotion.PR) bool {
-	return a.Number == b.Number && a.URL == b.URL && a.State == b.State && a.Head == b.Head && a.HeadSHA == b.HeadSHA &&
-		a.Base == b.Base && a.MergeSHA == b.MergeSHA && a.MergedBy == b.MergedBy && a.ClosedBy == b.ClosedBy &&
-		slices.Equal(a.Approvers, b.Approvers) && a.Checks == b.Checks && a.UpdatedAt.Equal(b.UpdatedAt)
-}
-
 // serveGet scripts the four reads of a Get: the PR, its reviews (two
 // pages), the combined status and the check runs.
 func serveGet(t *testing.T, h *fakehost.Host, pull, status, runs string) {
@@ -200,7 +167,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalPR(pr, tc.want) {
+			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
 			checkCalls(t, h, getCalls...)
@@ -232,7 +199,7 @@ func TestGetRevalidatesWithETag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalPR(first, second) || second.Number != 7 || second.HeadSHA != head {
+	if !fakehost.EqualPR(first, second) || second.Number != 7 || second.HeadSHA != head {
 		t.Errorf("second Get = %+v, want the first %+v", second, first)
 	}
 	reqs := h.Requests()
@@ -275,7 +242,7 @@ func TestMergeHeadMoved(t *testing.T) {
 	if !ok || d.Kind != derrors.Conflict || d.Code != "head_moved" {
 		t.Fatalf("Merge error = %v, want Conflict head_moved", err)
 	}
-	checkNoToken(t, err)
+	fakehost.CheckNoSecret(t, err, token)
 	checkCalls(t, h, "PUT "+repoPath+"/pulls/7/merge")
 }
 
@@ -363,7 +330,7 @@ func TestErrors(t *testing.T) {
 			if d.Code == "scm_auth_failed" && !strings.Contains(d.Detail, "scopes") {
 				t.Errorf("auth failure detail %q does not point at the token's scopes", d.Detail)
 			}
-			checkNoToken(t, err)
+			fakehost.CheckNoSecret(t, err, token)
 			checkCalls(t, h, "GET "+repoPath+"/pulls/7")
 			if tc.kind == derrors.RateLimited {
 				// The limit is honoured: the next call fails without being sent.

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,18 +26,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	cfg := config.Provider{
-		Kind:              config.ProviderGitLab,
-		URL:               h.URL,
-		Project:           "acme/env",
-		Token:             config.NewSecret(token),
-		WebhookSecret:     config.NewSecret("hook-secret"),
-		RequestsPerMinute: 5000,
-	}
-	for _, e := range edit {
-		e(&cfg)
-	}
-	p, err := New(cfg, WithHTTPClient(h.Client()), WithTimeout(time.Second))
+	p, err := New(h.Provider(config.ProviderGitLab, token, edit...), WithHTTPClient(h.Client()), WithTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,21 +35,7 @@ func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider))
 
 func checkCalls(t *testing.T, h *fakehost.Host, want ...string) {
 	t.Helper()
-	if got := h.Calls(); !slices.Equal(got, want) {
-		t.Errorf("requests:\n got %q\nwant %q", got, want)
-	}
-	for _, r := range h.Requests() {
-		if got := r.Header.Get("PRIVATE-TOKEN"); got != token {
-			t.Errorf("%s: PRIVATE-TOKEN = %q, want the token", r, got)
-		}
-	}
-}
-
-func checkNoToken(t *testing.T, err error) {
-	t.Helper()
-	if err != nil && strings.Contains(err.Error(), token) {
-		t.Errorf("error reveals the token: %v", err)
-	}
+	h.CheckCalls(t, "PRIVATE-TOKEN", token, want...)
 }
 
 const listing = "GET " + mrs + "?per_page=100&source_branch=ferry%2Fpayments%2Fprod&state=opened"
@@ -78,7 +51,7 @@ func TestEnsureCreates(t *testing.T) {
 	}
 	want := promotion.PR{Number: 43, URL: "https://gitlab.com/acme/env/-/merge_requests/43", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
-	if !equalPR(pr, want) {
+	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
 	}
 	checkCalls(t, h, listing, "POST "+mrs)
@@ -123,12 +96,6 @@ func TestEnsureUnchangedSendsNoWrite(t *testing.T) {
 	checkCalls(t, h, listing)
 }
 
-func equalPR(a, b promotion.PR) bool {
-	return a.Number == b.Number && a.URL == b.URL && a.State == b.State && a.Head == b.Head && a.HeadSHA == b.HeadSHA &&
-		a.Base == b.Base && a.MergeSHA == b.MergeSHA && a.MergedBy == b.MergedBy && a.ClosedBy == b.ClosedBy &&
-		slices.Equal(a.Approvers, b.Approvers) && a.Checks == b.Checks && a.UpdatedAt.Equal(b.UpdatedAt)
-}
-
 var getCalls = []string{"GET " + mrs + "/42", "GET " + mrs + "/42/approvals"}
 
 func TestGet(t *testing.T) {
@@ -167,7 +134,7 @@ func TestGet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalPR(pr, tc.want) {
+			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
 			checkCalls(t, h, getCalls...)
@@ -211,7 +178,7 @@ func TestMergeRefused(t *testing.T) {
 		if !ok || d.Kind != derrors.Conflict || d.Code != tc.code {
 			t.Errorf("%d: Merge = %v, want Conflict %s", tc.status, err, tc.code)
 		}
-		checkNoToken(t, err)
+		fakehost.CheckNoSecret(t, err, token)
 		checkCalls(t, h, "PUT "+mrs+"/42/merge")
 	}
 }
@@ -283,7 +250,7 @@ func TestErrors(t *testing.T) {
 			if d.RetryAfter != tc.after {
 				t.Errorf("RetryAfter = %s, want %s", d.RetryAfter, tc.after)
 			}
-			checkNoToken(t, err)
+			fakehost.CheckNoSecret(t, err, token)
 			// One request: no retry loop, whatever the answer.
 			checkCalls(t, h, "GET "+mrs+"/42")
 		})
