@@ -16,13 +16,7 @@ func PrepareImport(r promotion.Release, ps []promotion.Promotion, now time.Time)
 	}
 	out := make([]promotion.Promotion, 0, len(ps))
 	for _, p := range ps {
-		if p.ReleaseID == "" {
-			p.ReleaseID = r.ID
-		}
-		if p.Application == "" {
-			p.Application = r.Application
-		}
-		p, err := PreparePromotion(p, now)
+		p, err := PreparePromotion(ofRelease(p, r), now)
 		if err != nil {
 			return r, nil, err
 		}

@@ -74,12 +74,7 @@ func PrepareCreateRelease(r promotion.Release, ps []promotion.Promotion, now tim
 	}
 	out := make([]promotion.Promotion, len(ps))
 	for i, p := range ps {
-		if p.ReleaseID == "" {
-			p.ReleaseID = r.ID
-		}
-		if p.Application == "" {
-			p.Application = r.Application
-		}
+		p = ofRelease(p, r)
 		if p.ReleaseID != r.ID {
 			return r, nil, derrors.New(derrors.Invalid, "invalid_promotion", "promotion %q names release %q, not %q", p.ID, p.ReleaseID, r.ID)
 		}
@@ -88,6 +83,17 @@ func PrepareCreateRelease(r promotion.Release, ps []promotion.Promotion, now tim
 		}
 	}
 	return r, out, nil
+}
+
+// ofRelease returns p with r's ID and Application where p has none.
+func ofRelease(p promotion.Promotion, r promotion.Release) promotion.Promotion {
+	if p.ReleaseID == "" {
+		p.ReleaseID = r.ID
+	}
+	if p.Application == "" {
+		p.Application = r.Application
+	}
+	return p
 }
 
 // CheckClaim checks the arguments of ClaimDue: an owner (an empty one would

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ferryhq/ferry/internal/derrors"
@@ -63,6 +64,32 @@ func PrepareUpdate(p promotion.Promotion, now time.Time) (promotion.Promotion, e
 	p.LeaseUntil = Time(p.LeaseUntil)
 	p.Approvers = Approvers(p.Approvers)
 	return p, nil
+}
+
+// PrepareComplete prepares the arguments of CompletePromotion: p as
+// PrepareUpdate returns it, and next as PreparePromotion returns each.
+func PrepareComplete(p promotion.Promotion, next []promotion.Promotion, now time.Time) (promotion.Promotion, []promotion.Promotion, error) {
+	p, err := PrepareUpdate(p, now)
+	if err != nil {
+		return p, nil, err
+	}
+	out := make([]promotion.Promotion, len(next))
+	for i, n := range next {
+		if out[i], err = PreparePromotion(n, now); err != nil {
+			return p, nil, err
+		}
+	}
+	return p, out, nil
+}
+
+// CheckLease checks that a write by owner may change a row whose lease
+// holder is holder: owner "" writes whoever holds it, another owner only
+// its own lease. Else it is derrors.ErrConflict.
+func CheckLease(owner, holder string) error {
+	if owner != "" && holder != owner {
+		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
+	}
+	return nil
 }
 
 // Approvers returns a as stores give it back: nil when it is empty, so that

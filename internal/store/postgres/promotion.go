@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/store"
 )
@@ -104,8 +103,8 @@ func updatePromotion(ctx context.Context, tx pgx.Tx, owner string, p promotion.P
 	if err != nil {
 		return notFound(err)
 	}
-	if owner != "" && holder != owner {
-		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
+	if err := store.CheckLease(owner, holder); err != nil {
+		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE promotions SET state = $1, reason = $2, commit_sha = $3, noop = $4,
 		attempts = $5, next_attempt_at = $6, lease_owner = $7, lease_until = $8, updated_at = $9,

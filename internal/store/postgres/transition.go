@@ -19,16 +19,9 @@ const activeStates = `state IN ('pending', 'waiting', 'pr-open')`
 // the transitions of all of them, in one transaction: if any part fails
 // (a lease held by another owner, an id taken), nothing is written.
 func (s *Store) CompletePromotion(ctx context.Context, owner string, p promotion.Promotion, next []promotion.Promotion) error {
-	now := time.Now()
-	p, err := store.PrepareUpdate(p, now)
+	p, prepared, err := store.PrepareComplete(p, next, time.Now())
 	if err != nil {
 		return fmt.Errorf("completing promotion %q: %w", p.ID, err)
-	}
-	prepared := make([]promotion.Promotion, len(next))
-	for i, n := range next {
-		if prepared[i], err = store.PreparePromotion(n, now); err != nil {
-			return fmt.Errorf("completing promotion %q: %w", p.ID, err)
-		}
 	}
 	err = s.write(ctx, func(tx pgx.Tx) error {
 		if err := updatePromotion(ctx, tx, owner, p); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/store"
 )
@@ -95,8 +94,8 @@ func updatePromotion(ctx context.Context, tx *sql.Tx, owner string, p promotion.
 	if err != nil {
 		return notFound(err)
 	}
-	if owner != "" && holder != owner {
-		return fmt.Errorf("leased by %q, not %q: %w", holder, owner, derrors.ErrConflict)
+	if err := store.CheckLease(owner, holder); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE promotions SET state = ?, reason = ?, commit_sha = ?, noop = ?,
 		attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?,

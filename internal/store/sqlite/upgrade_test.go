@@ -5,17 +5,15 @@ import (
 	"database/sql"
 	"io/fs"
 	"path/filepath"
-	"reflect"
 	"testing"
 	"time"
 
-	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/store"
+	"github.com/ferryhq/ferry/internal/store/storetest"
 )
 
-// TestUpgradeFrom0001 opens a database that the first schema wrote: its
-// promotions read back with the new fields empty and no history, the
-// waiting one is claimed, and changes from then on are recorded.
+// TestUpgradeFrom0001 opens a database that the first schema wrote, then
+// checks it as storetest.CheckUpgradeFrom0001 says.
 func TestUpgradeFrom0001(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ferry.db")
@@ -55,29 +53,5 @@ func TestUpgradeFrom0001(t *testing.T) {
 		t.Fatalf("Open() = %v", err)
 	}
 	defer s.Close()
-	want := promotion.Promotion{
-		ID: "prm-1", ReleaseID: "rel-1", Application: "payments", Environment: "prod",
-		State: promotion.StateWaiting, Reason: "soak time", NextAttemptAt: created, CreatedAt: created, UpdatedAt: created,
-	}
-	p, err := s.GetPromotion(ctx, "prm-1")
-	if err != nil || !reflect.DeepEqual(p, want) {
-		t.Fatalf("GetPromotion() = %+v, %v; want %+v", p, err, want)
-	}
-	if trs, err := s.Transitions(ctx, "prm-1"); err != nil || len(trs) != 0 {
-		t.Errorf("Transitions() = %+v, %v; want none, nil", trs, err)
-	}
-	claimed, err := s.ClaimDue(ctx, "worker-a", created, time.Minute, 10)
-	if err != nil || len(claimed) != 1 || claimed[0].ID != "prm-1" {
-		t.Fatalf("ClaimDue() = %+v, %v; want prm-1", claimed, err)
-	}
-	p = claimed[0]
-	p.State, p.Reason, p.UpdatedAt = promotion.StatePending, "", created.Add(time.Second)
-	if err := s.UpdatePromotion(ctx, "worker-a", p); err != nil {
-		t.Fatalf("UpdatePromotion() = %v", err)
-	}
-	trs, err := s.Transitions(ctx, "prm-1")
-	wantTr := promotion.Transition{PromotionID: "prm-1", At: p.UpdatedAt, State: promotion.StatePending, Actor: "ferry"}
-	if err != nil || len(trs) != 1 || trs[0] != wantTr {
-		t.Errorf("Transitions() = %+v, %v; want [%+v]", trs, err, wantTr)
-	}
+	storetest.CheckUpgradeFrom0001(t, s, created)
 }
