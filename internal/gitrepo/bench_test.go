@@ -48,8 +48,12 @@ func genBare(b *testing.B, files, commits int) string {
 // BenchmarkCommit measures one Commit: fetch, read and edit one file, write
 // the commit, push. The in-memory clone is re-made every 200 commits, as in
 // production, and that cost is part of the average.
-func BenchmarkCommit(b *testing.B) {
-	bare := genBare(b, 2000, 500)
+func BenchmarkCommit(b *testing.B) { benchCommit(b, 2000, 500) }
+
+// benchCommit measures one Commit to a repository of files files and
+// commits commits made by genBare.
+func benchCommit(b *testing.B, files, commits int) {
+	bare := genBare(b, files, commits)
 	r, err := Open(Config{URL: bare}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -57,7 +61,7 @@ func BenchmarkCommit(b *testing.B) {
 	ctx := context.Background()
 	edit := func(n int) func(Snapshot) (Change, error) {
 		return func(s Snapshot) (Change, error) {
-			p := fmt.Sprintf("envs/env%d/app%04d/kustomization.yaml", n%4, n%2000)
+			p := fmt.Sprintf("envs/env%d/app%04d/kustomization.yaml", n%4, n%files)
 			old, err := s.ReadFile(p)
 			if err != nil {
 				return Change{}, err

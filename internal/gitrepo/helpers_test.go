@@ -2,55 +2,31 @@ package gitrepo
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.uber.org/zap/zaptest"
+
+	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
 )
 
-// gitEnv makes the git CLI ignore the machine's configuration.
-var gitEnv = []string{
-	"GIT_CONFIG_NOSYSTEM=1",
-	"GIT_CONFIG_GLOBAL=/dev/null",
-	"GIT_AUTHOR_NAME=Human", "GIT_AUTHOR_EMAIL=human@example.com",
-	"GIT_COMMITTER_NAME=Human", "GIT_COMMITTER_EMAIL=human@example.com",
-	"GIT_TERMINAL_PROMPT=0",
-}
-
-// git runs the git CLI in dir and returns its trimmed output.
-func git(tb testing.TB, dir string, args ...string) string {
-	tb.Helper()
-	out, err := gitErr(dir, args...)
-	if err != nil {
-		tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-func gitErr(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gitEnv...)
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
+// git, gitErr and gitEnv run the git CLI apart from the machine's
+// configuration.
+var (
+	git    = gittest.Git
+	gitErr = gittest.GitErr
+	gitEnv = gittest.Env
+)
 
 // newBare makes a bare repository whose branch main holds files (a value
 // starting with "symlink:" makes a symbolic link to the rest; "exec:" an
 // executable file) and returns its path.
 func newBare(tb testing.TB, files map[string]string) string {
 	tb.Helper()
-	bare := filepath.Join(tb.TempDir(), "env.git")
-	git(tb, "", "init", "-q", "--bare", "-b", "main", bare)
 	work := tb.TempDir()
-	git(tb, work, "init", "-q", "-b", "main")
 	writeFiles(tb, work, files)
-	git(tb, work, "add", "-A")
-	git(tb, work, "commit", "-q", "-m", "Initial environments")
-	git(tb, work, "push", "-q", bare, "main")
-	return bare
+	return gittest.NewBare(tb, work, "Initial environments")
 }
 
 func writeFiles(tb testing.TB, dir string, files map[string]string) {
