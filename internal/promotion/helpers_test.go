@@ -3,11 +3,9 @@ package promotion_test
 import (
 	"context"
 	"io"
-	"io/fs"
 	"log"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,35 +19,14 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ferryhq/ferry/internal/gitrepo"
+	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
 )
 
-// exampleRepo is the example environment repository the tests seed from.
-const exampleRepo = "../../deploy/examples/env-repo"
-
-// gitEnv makes the git CLI ignore the machine's configuration.
-var gitEnv = []string{
-	"GIT_CONFIG_NOSYSTEM=1",
-	"GIT_CONFIG_GLOBAL=/dev/null",
-	"GIT_AUTHOR_NAME=Human", "GIT_AUTHOR_EMAIL=human@example.com",
-	"GIT_COMMITTER_NAME=Human", "GIT_COMMITTER_EMAIL=human@example.com",
-	"GIT_TERMINAL_PROMPT=0",
-}
-
-// git runs the git CLI in dir and returns its trimmed output.
-func git(tb testing.TB, dir string, args ...string) string {
-	tb.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gitEnv...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
+// git runs the git CLI apart from the machine's configuration.
+var git = gittest.Git
 
 // clock is a settable clock for the engine.
 type clock struct {
@@ -100,18 +77,11 @@ func newFixture(t *testing.T, s setup) *fixture {
 	f := &fixture{t: t, host: strings.TrimPrefix(srv.URL, "http://"), now: s.now}
 
 	work := t.TempDir()
-	copyTree(t, exampleRepo, work, func(b []byte) []byte {
-		return []byte(strings.ReplaceAll(string(b), "registry.example.com", f.host))
-	})
+	gittest.WriteExample(t, work, f.host)
 	for p, content := range s.files {
 		f.writeFile(work, p, content)
 	}
-	f.bare = filepath.Join(t.TempDir(), "env.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", f.bare)
-	git(t, work, "init", "-q", "-b", "main")
-	git(t, work, "add", "-A")
-	git(t, work, "commit", "-q", "-m", "Initial environments")
-	git(t, work, "push", "-q", f.bare, "main")
+	f.bare = gittest.NewBare(t, work, "Initial environments")
 
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
 	if err != nil {
@@ -334,32 +304,6 @@ func (f *fixture) humanPush(msg string, files map[string]string) string {
 	git(f.t, work, "commit", "-q", "-m", msg)
 	git(f.t, work, "push", "-q", "origin", "main")
 	return git(f.t, work, "rev-parse", "HEAD")
-}
-
-// copyTree copies a directory, passing each file's content through edit.
-func copyTree(t *testing.T, src, dst string, edit func([]byte) []byte) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, edit(b), 0o644)
-	})
-	if err != nil {
-		t.Fatalf("copying %s: %v", src, err)
-	}
 }
 
 // eventually polls cond until it holds or 10 seconds pass.

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -34,6 +32,7 @@ import (
 	"github.com/ferryhq/ferry/internal/config"
 	"github.com/ferryhq/ferry/internal/contract"
 	"github.com/ferryhq/ferry/internal/gitrepo"
+	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
@@ -98,27 +97,8 @@ func (l *hostLog) count(host string) int {
 	return l.hosts[host]
 }
 
-// gitEnv makes the git CLI ignore the machine's configuration.
-var gitEnv = []string{
-	"GIT_CONFIG_NOSYSTEM=1",
-	"GIT_CONFIG_GLOBAL=/dev/null",
-	"GIT_AUTHOR_NAME=Human", "GIT_AUTHOR_EMAIL=human@example.com",
-	"GIT_COMMITTER_NAME=Human", "GIT_COMMITTER_EMAIL=human@example.com",
-	"GIT_TERMINAL_PROMPT=0",
-}
-
-// git runs the git CLI in dir and returns its output without the final newline.
-func git(tb testing.TB, dir string, args ...string) string {
-	tb.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), gitEnv...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimRight(string(out), "\n")
-}
+// git runs the git CLI apart from the machine's configuration.
+var git = gittest.Git
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
@@ -223,27 +203,8 @@ func (h *harness) serve(t *testing.T, s *Server) string {
 // pinned to the image pushed as notifier:0.9.1.
 func (h *harness) seedRepo(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "deploy", "examples", "env-repo")
 	work := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		b = bytes.ReplaceAll(b, []byte("registry.example.com"), []byte(h.regHost))
-		dst := filepath.Join(work, rel)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gittest.WriteExample(t, work, h.regHost)
 	appendFile(t, filepath.Join(work, "ferry.yaml"), `
   # Test additions: a registry that is not allowlisted, one that is down.
   - name: evil
@@ -273,13 +234,7 @@ func (h *harness) seedRepo(t *testing.T) string {
 		t.Fatal(err)
 	}
 
-	bare := filepath.Join(t.TempDir(), "env.git")
-	git(t, "", "init", "-q", "--bare", "-b", "main", bare)
-	git(t, work, "init", "-q", "-b", "main")
-	git(t, work, "add", "-A")
-	git(t, work, "commit", "-q", "-m", "Seed environments")
-	git(t, work, "push", "-q", bare, "main")
-	return bare
+	return gittest.NewBare(t, work, "Seed environments")
 }
 
 func appendFile(t *testing.T, path, s string) {
