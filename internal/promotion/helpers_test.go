@@ -2,9 +2,6 @@ package promotion_test
 
 import (
 	"context"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,16 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	inproc "github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/ferryhq/ferry/internal/gitrepo"
 	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
 )
 
@@ -72,9 +66,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, s setup) *fixture {
 	t.Helper()
-	srv := httptest.NewServer(inproc.New(inproc.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	f := &fixture{t: t, host: strings.TrimPrefix(srv.URL, "http://"), now: s.now}
+	f := &fixture{t: t, host: imagetest.Start(t), now: s.now}
 
 	work := t.TempDir()
 	gittest.WriteExample(t, work, f.host)
@@ -167,22 +159,7 @@ func (f *fixture) writeFile(dir, p, content string) {
 // push pushes a random image to the test registry and returns its digest.
 func (f *fixture) push(repo, tag string) string {
 	f.t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	ref, err := name.NewTag(f.host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		f.t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return d.String()
+	return imagetest.PushImage(f.t, f.host, repo, tag).String()
 }
 
 // image is the full repository of an example application's image.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 )
 
 const testToken = "tok-3f9a1c"
@@ -48,7 +49,7 @@ func TestResolveWithTokenOverride(t *testing.T) {
 					bearerAuth(reg.host)(next).ServeHTTP(w, r)
 				})
 			})
-			img := pushImage(t, reg.host, "team/app", "v1")
+			img := imagetest.PushImage(t, reg.host, "team/app", "v1")
 			reg.armed.Store(true)
 			v := newVerifier(t, Config{Hosts: []Host{{Host: reg.host, Insecure: true, Token: tc.token}}})
 			got, err := v.Resolve(context.Background(), reg.host+"/team/app", "v1", "")
@@ -70,7 +71,7 @@ func TestResolveWithTokenOverride(t *testing.T) {
 // $DOCKER_CONFIG/config.json, so it cannot run in parallel.
 func TestResolveWithDockerConfig(t *testing.T) {
 	reg := startRegistry(t, basicAuth)
-	img := pushImage(t, reg.host, "team/app", "v1")
+	img := imagetest.PushImage(t, reg.host, "team/app", "v1")
 	reg.armed.Store(true)
 
 	dir := t.TempDir()

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 	registrytest "github.com/ferryhq/ferry/test/registry"
 )
 
@@ -18,8 +19,8 @@ func TestResolveAgainstDockerRegistry(t *testing.T) {
 	t.Parallel()
 	host, user, pass := registrytest.StartDockerRegistry(t)
 	creds := remote.WithAuth(&authn.Basic{Username: user, Password: pass})
-	img := pushImage(t, host, "team/app", "v1", creds)
-	index, platform := pushIndex(t, host, "team/multi", "v1", creds)
+	img := imagetest.PushImage(t, host, "team/app", "v1", creds)
+	index, platform := imagetest.PushIndex(t, host, "team/multi", "v1", creds)
 
 	good := newVerifier(t, Config{Hosts: []Host{{Host: host, Insecure: true, Username: user, Password: pass}}})
 	for _, tc := range []struct {

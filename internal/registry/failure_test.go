@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 )
 
 const (
@@ -153,7 +154,7 @@ func TestResolveFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			reg := startRegistry(t, tc.wrap)
-			img := pushImage(t, reg.host, "team/app", "v1")
+			img := imagetest.PushImage(t, reg.host, "team/app", "v1")
 			reg.armed.Store(true)
 			start := reg.requests.Load()
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 )
 
 func TestResolveRefusesRedirectToOtherHost(t *testing.T) {
@@ -33,7 +34,7 @@ func TestResolveRefusesRedirectToOtherHost(t *testing.T) {
 			reg := startRegistry(t, onManifests("", func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
 				http.Redirect(w, r, target.URL+r.URL.Path, http.StatusTemporaryRedirect)
 			}))
-			pushImage(t, reg.host, "team/app", "v1")
+			imagetest.PushImage(t, reg.host, "team/app", "v1")
 			reg.armed.Store(true)
 
 			hosts := []Host{{Host: reg.host, Insecure: true}}

@@ -11,14 +11,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 )
 
 func TestResolve(t *testing.T) {
 	t.Parallel()
 	reg := startRegistry(t, nil)
-	img := pushImage(t, reg.host, "team/app", "v1")
-	index, platform := pushIndex(t, reg.host, "team/multi", "v2")
-	other := pushImage(t, reg.host, "team/other", "v1")
+	img := imagetest.PushImage(t, reg.host, "team/app", "v1")
+	index, platform := imagetest.PushIndex(t, reg.host, "team/multi", "v2")
+	other := imagetest.PushImage(t, reg.host, "team/other", "v1")
 
 	ref, _ := name.NewTag(reg.host+"/team/multi:v2", name.Insecure)
 	desc, err := remote.Get(ref)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,14 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	inproc "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"go.uber.org/zap"
 
 	"github.com/ferryhq/ferry/api"
@@ -35,6 +27,7 @@ import (
 	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
 )
 
@@ -109,14 +102,12 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	h := &harness{v: contract.New(t)}
 
 	// Registry.
-	reg := httptest.NewServer(inproc.New(inproc.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	h.regHost = strings.TrimPrefix(reg.URL, "http://")
-	h.paymentsDigest = pushImage(t, h.regHost, "acme/payments", "1.4.2")
-	h.payments143 = pushImage(t, h.regHost, "acme/payments", "1.4.3")
-	h.otherDigest = pushImage(t, h.regHost, "acme/payments", "other")
-	h.checkoutIndex, h.checkoutArm64 = pushIndex(t, h.regHost, "acme/checkout", "3.0.0")
-	h.notifierDigest = pushImage(t, h.regHost, "acme/notifier", "0.9.1")
+	h.regHost = imagetest.Start(t)
+	h.paymentsDigest = imagetest.PushImage(t, h.regHost, "acme/payments", "1.4.2")
+	h.payments143 = imagetest.PushImage(t, h.regHost, "acme/payments", "1.4.3")
+	h.otherDigest = imagetest.PushImage(t, h.regHost, "acme/payments", "other")
+	h.checkoutIndex, h.checkoutArm64 = imagetest.PushIndex(t, h.regHost, "acme/checkout", "3.0.0")
+	h.notifierDigest = imagetest.PushImage(t, h.regHost, "acme/notifier", "0.9.1")
 
 	// A port that was just free and is closed now: connections are refused.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -249,58 +240,6 @@ func appendFile(t *testing.T, path, s string) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func pushImage(t *testing.T, host, repo, tag string) v1.Hash {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// pushIndex pushes a linux/amd64 + linux/arm64 index and returns its digest
-// and the digest of the arm64 manifest.
-func pushIndex(t *testing.T, host, repo, tag string) (index, arm64 v1.Hash) {
-	t.Helper()
-	var adds []mutate.IndexAddendum
-	for _, arch := range []string{"amd64", "arm64"} {
-		img, err := random.Image(128, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{
-			Platform: &v1.Platform{OS: "linux", Architecture: arch},
-		}})
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
-	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatalf("pushing index %s: %v", ref, err)
-	}
-	if index, err = idx.Digest(); err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return index, im.Manifests[1].Digest
 }
 
 // request is one HTTP call to the API.

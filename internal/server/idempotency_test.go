@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/ferryhq/ferry/api"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 	"github.com/ferryhq/ferry/internal/store"
 )
 
@@ -154,7 +155,7 @@ func TestIdempotency(t *testing.T) {
 			body: jsonBody(h.build("payments", "payments", "7.7.7"))}, "missing-tag")
 		first := h.do(t, missing)
 		wantProblem(t, first, http.StatusUnprocessableEntity, "tag_not_found")
-		pushImage(t, h.regHost, "acme/payments", "7.7.7") // the tag exists now…
+		imagetest.PushImage(t, h.regHost, "acme/payments", "7.7.7") // the tag exists now…
 		before := h.written(t)
 		res := h.do(t, missing) // …but the key answers as it first did
 		wantProblem(t, res, http.StatusUnprocessableEntity, "tag_not_found")
