@@ -63,7 +63,9 @@ func runBigRepo(ctx context.Context, e *env) []result {
 			}
 			if i == 0 {
 				r.cold = d
-				f.settle(ctx)
+				if e.sc.settle {
+					f.settle(ctx)
+				}
 			} else {
 				r.lat = append(r.lat, d)
 			}
