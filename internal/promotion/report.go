@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -60,6 +61,19 @@ func (e *Engine) ReportBuild(ctx context.Context, b Build, who Actor) (Reported,
 	}
 	if err := e.reg.Allowed(b.Image); err != nil {
 		return Reported{}, err
+	}
+	if b.Digest != "" {
+		// A report CI re-sends (retries, re-runs) names what was verified
+		// before: answer it from the store, without asking the registry again.
+		if r, err := e.store.FindReleaseByDigest(ctx, b.Application, b.Digest); err == nil && r.Tag == b.Tag && r.Repository == b.Image {
+			p, err := e.firstPromotion(ctx, r)
+			if err != nil {
+				return Reported{}, err
+			}
+			return Reported{Release: r, Promotion: p, Duplicate: true}, nil
+		} else if err != nil && !errors.Is(err, derrors.ErrNotFound) {
+			return Reported{}, fmt.Errorf("looking for an earlier report: %w", err)
+		}
 	}
 	digest, err := e.reg.Resolve(ctx, b.Image, b.Tag, b.Digest)
 	if err != nil {

@@ -3,6 +3,8 @@ package promotion_test
 import (
 	"context"
 	"errors"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +219,37 @@ func TestWait(t *testing.T) {
 	}
 	if _, err := f.eng.Wait(context.Background(), "prm_missing"); !errors.Is(err, derrors.ErrNotFound) {
 		t.Errorf("Wait on an unknown promotion = %v, want ErrNotFound", err)
+	}
+}
+
+// TestReportBuildDuplicateWithDigestSkipsRegistry: a re-sent report that
+// names its digest is answered from the store; the registry is not asked,
+// so it is answered even when the tag is gone from the registry.
+func TestReportBuildDuplicateWithDigestSkipsRegistry(t *testing.T) {
+	f := newFixture(t, setup{})
+	first := f.report("payments", "1.5.0")
+	ref, err := name.NewDigest(f.image("payments")+"@"+first.Release.Digest, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag(f.image("payments")+":1.5.0", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []name.Reference{tag, ref} {
+		if err := remote.Delete(r); err != nil {
+			t.Fatalf("deleting %s: %v", r, err)
+		}
+	}
+	b := f.build("payments", "1.5.0")
+	b.Digest = first.Release.Digest
+	again, err := f.eng.ReportBuild(context.Background(), b, ci)
+	if err != nil || !again.Duplicate || again.Release.ID != first.Release.ID {
+		t.Fatalf("re-sent report: %+v, %v", again, err)
+	}
+	// Without the digest the registry decides, and the tag is gone.
+	b.Digest = ""
+	if _, err := f.eng.ReportBuild(context.Background(), b, ci); derrors.KindOf(err) != derrors.Unprocessable {
+		t.Errorf("report without digest after the image was deleted: %v, want tag_not_found", err)
 	}
 }
