@@ -62,8 +62,13 @@ type Promotion struct {
 	// LeaseOwner and LeaseUntil mark the worker that holds the promotion.
 	LeaseOwner string
 	LeaseUntil time.Time
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Reclaimed is not stored: Store.ClaimDue sets it on a promotion it
+	// claims whose lease had run out without being released (a LeaseOwner
+	// was still set), so that its previous holder may have pushed its
+	// commit without recording it. Every other read leaves it false.
+	Reclaimed bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// RequestedBy is who asked for the promotion: the token that reported
 	// the build, the release manager who promoted, or "ferry" for a

@@ -32,7 +32,9 @@ type Store interface {
 	// or pr-open and whose
 	// NextAttemptAt is at or before now, and whose lease is free or expired,
 	// oldest first. Each claimed promotion gets LeaseOwner=owner and
-	// LeaseUntil=now+lease.
+	// LeaseUntil=now+lease, and Reclaimed=true when its stored LeaseOwner
+	// was not empty (claimed before and never released: its holder died or
+	// overran its lease), read in the same transaction as the claim.
 	ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]Promotion, error)
 	// UpdatePromotion writes p's mutable fields (State, Reason, CommitSHA,
 	// Noop, Attempts, NextAttemptAt, LeaseOwner, LeaseUntil, UpdatedAt,

@@ -7,15 +7,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/store"
 )
 
 // claimQuery leases the due promotions, oldest first ($1 now, $2 limit,
-// $3 owner, $4 lease end). The partial index promotions_due holds only
-// the pending, waiting and pr-open rows, in that order.
+// $3 owner, $4 lease end), and returns each with whether it was reclaimed:
+// its lease owner before the claim, read under the row lock the claim
+// holds, was not empty. The partial index promotions_due holds only the
+// pending, waiting and pr-open rows, in that order.
 var claimQuery = `WITH due AS (
-		SELECT id FROM promotions
+		SELECT id, lease_owner AS prev FROM promotions
 		WHERE ` + activeStates + ` AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
 		ORDER BY created_at, id
 		LIMIT $2
@@ -23,7 +27,7 @@ var claimQuery = `WITH due AS (
 	)
 	UPDATE promotions p SET lease_owner = $3, lease_until = $4
 	FROM due WHERE p.id = due.id
-	RETURNING ` + prefixed("p.", promotionColumns)
+	RETURNING ` + prefixed("p.", promotionColumns) + `, due.prev IS NOT NULL AND due.prev <> ''`
 
 // ClaimDue leases up to limit due promotions to owner, oldest first.
 // FOR UPDATE SKIP LOCKED lets replicas claim at the same time: each locks
@@ -39,7 +43,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	now = ts(now)
 	until := ts(now.Add(lease))
 	ps, err := list(ctx, s.pool, claimQuery,
-		[]any{now, limit, owner, until}, scanPromotion)
+		[]any{now, limit, owner, until}, scanClaimed)
 	if err != nil {
 		return nil, fmt.Errorf("claiming promotions for %q: %w", owner, err)
 	}
@@ -52,6 +56,22 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	})
 	return ps, nil
 }
+
+// scanClaimed scans a row of claimQuery: a promotion and its Reclaimed.
+func scanClaimed(row pgx.Row) (promotion.Promotion, error) {
+	var reclaimed bool
+	p, err := scanPromotion(withColumn{row, &reclaimed})
+	p.Reclaimed = reclaimed
+	return p, err
+}
+
+// withColumn scans one more column, after the ones its caller asks for.
+type withColumn struct {
+	pgx.Row
+	last any
+}
+
+func (r withColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.last)...) }
 
 // prefixed qualifies each column of a comma-separated list.
 func prefixed(prefix, columns string) string {

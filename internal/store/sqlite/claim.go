@@ -22,7 +22,8 @@ const claimQuery = `SELECT ` + promotionColumns + ` FROM promotions INDEXED BY p
 
 // ClaimDue leases up to limit due promotions to owner, oldest first. Claims
 // are serialized by the single writer connection, so two claimers never get
-// the same promotion.
+// the same promotion, and the lease owners read to set Reclaimed are those
+// the claim replaces.
 func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]promotion.Promotion, error) {
 	if err := store.CheckClaim(owner, lease, limit); err != nil {
 		return nil, fmt.Errorf("claiming promotions: %w", err)
@@ -56,6 +57,9 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 				owner, micros(until), ps[i].ID); err != nil {
 				return err
 			}
+			// The lease owner read in this transaction: a row leased
+			// before and never released was reclaimed.
+			ps[i].Reclaimed = ps[i].LeaseOwner != ""
 			ps[i].LeaseOwner, ps[i].LeaseUntil = owner, until
 		}
 		return nil

@@ -82,11 +82,16 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 		got := claim(t, s, "worker-a", now, 100)
 		equal(t, "claimed", ids(got, promotionID), wantOrder)
 		until := store.Time(now.Add(lease))
+		// Rows whose lease ran out unreleased are reclaimed.
+		reclaimed := []string{"prm-expired", "prm-expires-now", "prm-pr-open-expired"}
 		for _, p := range got {
 			if p.LeaseOwner != "worker-a" || !p.LeaseUntil.Equal(until) {
 				t.Errorf("%s: returned lease %q until %v, want worker-a until %v", p.ID, p.LeaseOwner, p.LeaseUntil, until)
 			}
+			equal(t, p.ID+" reclaimed", p.Reclaimed, contains(reclaimed, p.ID))
 			stored := mustGetPromotion(t, s, p.ID)
+			equal(t, p.ID+" stored reclaimed", stored.Reclaimed, false) // not stored
+			p.Reclaimed = false
 			equal(t, p.ID+" returned vs stored", p, stored)
 		}
 		// The rows not claimed are untouched.
@@ -152,6 +157,41 @@ func testClaimDue(t *testing.T, open func(*testing.T) Store) {
 		}
 		got := claim(t, s, "worker-c", now.Add(10*time.Second), 100)
 		equal(t, "claimed at next attempt", ids(got, promotionID), []string{p.ID})
+	})
+
+	t.Run("tells a claim after a lease ran out from one after a release", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		p := prom("prm-1", r, "dev", promotion.StatePending, at(1))
+		mustCreateRelease(t, s, r, p)
+		claimOne := func(owner string, at time.Time) promotion.Promotion {
+			t.Helper()
+			got := claim(t, s, owner, at, 10)
+			if len(got) != 1 || got[0].ID != p.ID {
+				t.Fatalf("%s claimed %v at %v, want [%s]", owner, ids(got, promotionID), at, p.ID)
+			}
+			return got[0]
+		}
+		// The first claim: nobody held it.
+		first := claimOne("worker-a", now)
+		equal(t, "first claim reclaimed", first.Reclaimed, false)
+		// worker-a dies holding it; worker-b claims it once the lease ran out.
+		second := claimOne("worker-b", now.Add(lease))
+		equal(t, "claim after an expired lease reclaimed", second.Reclaimed, true)
+		// worker-b records a transient failure, which releases the lease.
+		second.Attempts, second.NextAttemptAt = 1, now.Add(2*lease)
+		second.LeaseOwner, second.LeaseUntil = "", time.Time{}
+		if err := s.UpdatePromotion(ctx, "worker-b", second); err != nil {
+			t.Fatalf("UpdatePromotion() = %v", err)
+		}
+		third := claimOne("worker-c", now.Add(2*lease))
+		equal(t, "claim after a release reclaimed", third.Reclaimed, false)
+		equal(t, "attempts after a release", third.Attempts, 1)
+		// The same owner claiming its own lease after it ran out (a
+		// restarted process keeping its name) is a reclaim too.
+		fourth := claimOne("worker-c", now.Add(3*lease))
+		equal(t, "own expired lease reclaimed", fourth.Reclaimed, true)
+		equal(t, "stored reclaimed", mustGetPromotion(t, s, p.ID).Reclaimed, false)
 	})
 
 	t.Run("bad arguments are invalid", func(t *testing.T) {
