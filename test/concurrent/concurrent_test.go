@@ -20,21 +20,7 @@ import (
 
 var ferryBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ferry-concurrent-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ferryBin, err = ferrytest.BuildBinary(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin) }
 
 // human commits an unrelated file and pushes, as fast as it can until stop
 // ends, rebasing on a rejected push; it returns the subjects it pushed.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,21 +19,7 @@ import (
 // ferryBin is the binary built once for the package.
 var ferryBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ferry-crash-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ferryBin, err = ferrytest.BuildBinary(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin) }
 
 // sender reports builds of random applications (several of each, so newer
 // ones supersede older ones) until stop ends, each a distinct image, each

@@ -8,13 +8,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"io/fs"
-	"log"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,49 +18,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/ferryhq/ferry/deploy/examples"
+	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
+	"github.com/ferryhq/ferry/test/ferrytest"
 )
 
 // ferryBin is the binary built once for the whole package.
 var ferryBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ferry-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ferryBin = filepath.Join(dir, "ferry")
-	build := exec.Command("go", "build", "-race", "-o", ferryBin, "github.com/ferryhq/ferry/cmd/ferry")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building ferry:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain builds the binary with the race detector on.
+func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin, "-race") }
 
-// git runs the git CLI in dir and returns its trimmed output.
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@localhost",
-		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@localhost", "GIT_CONFIG_NOSYSTEM=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
+// git runs the git CLI apart from the machine's configuration.
+var git = gittest.Git
 
 // envRepo makes a bare repository seeded with the example env repo, its
 // registry host replaced by regHost, plus extra files; it returns the bare
@@ -73,38 +38,11 @@ func git(t *testing.T, dir string, args ...string) string {
 func envRepo(t *testing.T, regHost string, extra map[string]string) string {
 	t.Helper()
 	work := t.TempDir()
-	err := fs.WalkDir(examples.EnvRepo, "env-repo", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := examples.EnvRepo.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(work, strings.TrimPrefix(p, "env-repo/"))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(dst, []byte(strings.ReplaceAll(string(b), "registry.example.com", regHost)), 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	gittest.WriteExample(t, work, regHost)
 	for p, content := range extra {
-		dst := filepath.Join(work, p)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		gittest.WriteFile(t, work, p, content)
 	}
-	git(t, work, "init", "-q", "-b", "main")
-	git(t, work, "add", "-A")
-	git(t, work, "commit", "-q", "-m", "seed")
-	bare := filepath.Join(t.TempDir(), "env.git")
-	git(t, work, "clone", "-q", "--bare", work, bare)
-	return bare
+	return gittest.NewBare(t, work, "seed")
 }
 
 // testRegistry is go-containerregistry's in-process registry.
@@ -112,76 +50,24 @@ type testRegistry struct {
 	host string
 }
 
-func newRegistry(t *testing.T) *testRegistry {
-	t.Helper()
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return &testRegistry{host: strings.TrimPrefix(srv.URL, "http://")}
-}
+func newRegistry(t *testing.T) *testRegistry { return &testRegistry{host: imagetest.Start(t)} }
 
 // push writes a random image to repo:tag and returns its digest.
 func (r *testRegistry) push(t *testing.T, repo, tag string) string {
 	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(r.host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	return digestOf(t, img)
+	return imagetest.PushImage(t, r.host, repo, tag).String()
 }
 
-// pushIndex writes a random two-platform index and returns the digests of
-// the index and of its first manifest.
+// pushIndex writes a random linux/amd64 + linux/arm64 index and returns the
+// digests of the index and of its arm64 manifest.
 func (r *testRegistry) pushIndex(t *testing.T, repo, tag string) (index, platform string) {
 	t.Helper()
-	idx, err := random.Index(128, 1, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(r.host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	d, err := idx.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String(), m.Manifests[0].Digest.String()
-}
-
-func digestOf(t *testing.T, img v1.Image) string {
-	t.Helper()
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
+	i, p := imagetest.PushIndex(t, r.host, repo, tag)
+	return i.String(), p.String()
 }
 
 // freeAddr returns a 127.0.0.1 address nothing listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+var freeAddr = ferrytest.FreeAddr
 
 // ferry is a running ferry binary.
 type ferry struct {

@@ -20,11 +20,10 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 	registrytest "github.com/ferryhq/ferry/test/registry"
 )
 
@@ -75,18 +74,7 @@ func (tr *transcript) String() string {
 
 func pushWith(t *testing.T, host, repo, tag string, opts ...remote.Option) string {
 	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, opts...); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
-	}
-	return digestOf(t, img)
+	return imagetest.PushImage(t, host, repo, tag, opts...).String()
 }
 
 const securityConfig = `listen: %[1]s

@@ -11,11 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -27,12 +24,12 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/ferryhq/ferry/api"
-	"github.com/ferryhq/ferry/deploy/examples"
+	"github.com/ferryhq/ferry/internal/gitrepo/gittest"
+	"github.com/ferryhq/ferry/internal/registry/imagetest"
 )
 
 // Tokens the config written by Config accepts.
@@ -41,11 +38,12 @@ const (
 	ReadToken = "crash-read-token-0123456789abcdef"
 )
 
-// BuildBinary builds the ferry binary into dir and returns its path. Call it
-// once from TestMain.
-func BuildBinary(dir string) (string, error) {
+// BuildBinary builds the ferry binary into dir, with go build's flags, and
+// returns its path.
+func BuildBinary(dir string, flags ...string) (string, error) {
 	bin := filepath.Join(dir, "ferry")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/ferryhq/ferry/cmd/ferry")
+	args := append(append([]string{"build"}, flags...), "-o", bin, "github.com/ferryhq/ferry/cmd/ferry")
+	cmd := exec.Command("go", args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("building ferry: %w", err)
@@ -53,26 +51,34 @@ func BuildBinary(dir string) (string, error) {
 	return bin, nil
 }
 
-// Git runs the git CLI in dir and returns its trimmed output.
-func Git(tb testing.TB, dir string, args ...string) string {
-	tb.Helper()
-	out, err := GitErr(dir, args...)
+// Main is a TestMain: it builds the ferry binary once for the package, with
+// go build's flags, sets *bin to its path, runs the tests, removes the
+// binary and exits with the tests' code.
+func Main(m *testing.M, bin *string, flags ...string) {
+	dir, err := os.MkdirTemp("", "ferry-test-bin-")
 	if err != nil {
-		tb.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	return out
+	if *bin, err = BuildBinary(dir, flags...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
-// GitErr runs the git CLI in dir, ignoring the machine's configuration.
-func GitErr(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
-		"GIT_AUTHOR_NAME=Human", "GIT_AUTHOR_EMAIL=human@example.com",
-		"GIT_COMMITTER_NAME=Human", "GIT_COMMITTER_EMAIL=human@example.com", "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
+// Git runs the git CLI in dir and returns its trimmed output (gittest.Git).
+func Git(tb testing.TB, dir string, args ...string) string {
+	tb.Helper()
+	return gittest.Git(tb, dir, args...)
 }
+
+// GitErr runs the git CLI in dir, ignoring the machine's configuration
+// (gittest.GitErr).
+func GitErr(dir string, args ...string) (string, error) { return gittest.GitErr(dir, args...) }
 
 // Registry is go-containerregistry's in-process registry.
 type Registry struct {
@@ -82,9 +88,7 @@ type Registry struct {
 // NewRegistry starts a registry that stops when the test ends.
 func NewRegistry(tb testing.TB) *Registry {
 	tb.Helper()
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
-	tb.Cleanup(srv.Close)
-	return &Registry{Host: strings.TrimPrefix(srv.URL, "http://")}
+	return &Registry{Host: imagetest.Start(tb)}
 }
 
 // Push writes a random image to repo:tag and returns its digest: every call
@@ -117,50 +121,24 @@ var ExtraApps = []string{"ledger", "search", "mailer"}
 func EnvRepo(tb testing.TB, regHost string) string {
 	tb.Helper()
 	work := tb.TempDir()
-	err := fs.WalkDir(examples.EnvRepo, "env-repo", func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		b, err := examples.EnvRepo.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		s := strings.ReplaceAll(string(b), "registry.example.com", regHost)
-		if p == "env-repo/ferry.yaml" {
-			// dev only: these suites are about commit-mode promotions.
-			_, apps, ok := strings.Cut(s, "\napplications:")
-			if !ok {
-				return fmt.Errorf("example ferry.yaml has no applications")
-			}
-			s = "environments:\n  - name: dev\n    promotion: commit\n\napplications:" + apps
-			for _, app := range ExtraApps {
-				s += fmt.Sprintf("\n  - name: %s\n    image: %s/acme/%s\n    target:\n      kind: kustomize\n      path: envs/{env}/%s/kustomization.yaml\n", app, regHost, app, app)
-			}
-		}
-		return writeFile(filepath.Join(work, strings.TrimPrefix(p, "env-repo/")), s)
-	})
+	gittest.WriteExample(tb, work, regHost)
+	// dev only: these suites are about commit-mode promotions.
+	b, err := os.ReadFile(filepath.Join(work, "ferry.yaml"))
 	if err != nil {
 		tb.Fatal(err)
 	}
+	_, apps, ok := strings.Cut(string(b), "\napplications:")
+	if !ok {
+		tb.Fatal("example ferry.yaml has no applications")
+	}
+	cfg := "environments:\n  - name: dev\n    promotion: commit\n\napplications:" + apps
 	for _, app := range ExtraApps {
+		cfg += fmt.Sprintf("\n  - name: %s\n    image: %s/acme/%s\n    target:\n      kind: kustomize\n      path: envs/{env}/%s/kustomization.yaml\n", app, regHost, app, app)
 		k := fmt.Sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: %s/acme/%s\n    newTag: \"0.0.0\"\n", regHost, app)
-		if err := writeFile(filepath.Join(work, "envs", "dev", app, "kustomization.yaml"), k); err != nil {
-			tb.Fatal(err)
-		}
+		gittest.WriteFile(tb, work, "envs/dev/"+app+"/kustomization.yaml", k)
 	}
-	Git(tb, work, "init", "-q", "-b", "main")
-	Git(tb, work, "add", "-A")
-	Git(tb, work, "commit", "-q", "-m", "seed")
-	bare := filepath.Join(tb.TempDir(), "env.git")
-	Git(tb, work, "clone", "-q", "--bare", work, bare)
-	return bare
-}
-
-func writeFile(p, content string) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, []byte(content), 0o644)
+	gittest.WriteFile(tb, work, "ferry.yaml", cfg)
+	return gittest.NewBare(tb, work, "seed")
 }
 
 // Apps are every application of the pipeline EnvRepo writes.

@@ -27,21 +27,7 @@ import (
 
 var ferryBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ferry-reindex-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ferryBin, err = ferrytest.BuildBinary(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin) }
 
 // backend is a store driver as the test sees it: how to configure it and
 // how to lose its database.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,21 +19,7 @@ import (
 
 var ferryBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ferry-replicas-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ferryBin, err = ferrytest.BuildBinary(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin) }
 
 // cluster is the replicas, of which some may be dead.
 type cluster struct {
