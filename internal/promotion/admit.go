@@ -42,6 +42,12 @@ func (e *Engine) admit(ctx context.Context, claimed []Promotion) (direct []Promo
 			continue
 		}
 		if reason != "" {
+			if p.Reclaimed {
+				// The holder that died may have pushed it: its try counts,
+				// so that the claim after the gate still looks for that
+				// push (Reclaimed does not outlive this claim).
+				p.Attempts++
+			}
 			p.State, p.Reason, p.NextAttemptAt = StateWaiting, reason, until
 			e.save(ctx, p)
 			continue

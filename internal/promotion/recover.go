@@ -19,9 +19,6 @@ const (
 	historyDepth = 100
 	// deepHistory bounds the look beyond the local history.
 	deepHistory = 1000
-	// clockSkew is how far apart the clocks of replicas (which stamp
-	// promotions) and of the worker (which stamps its clone) may be.
-	clockSkew = 10 * time.Second
 	// commitClockSlack is how much older than the promotion a commit
 	// carrying it may look: committer times are not in history order.
 	commitClockSlack = time.Hour
@@ -42,24 +39,30 @@ func pushedPromotions(s gitrepo.Snapshot) map[string]string {
 	return out
 }
 
+// mayHavePushed reports whether an earlier attempt could have pushed p
+// without recording it. A worker records what it did before it lets go of
+// a promotion, so that happens only when the worker that held it died or
+// overran its lease (the claim found the lease run out: Reclaimed), or
+// recorded a transient failure after a push whose outcome it could not
+// verify (Attempts > 0).
+func mayHavePushed(p Promotion) bool { return p.Reclaimed || p.Attempts > 0 }
+
 // pushedBefore looks further back than the local history for the group's
-// promotions that could have been pushed before it began, and maps those it
-// finds to their commit. The local history holds every commit that reached
-// the branch after the snapshot's horizon, and a promotion is pushed only
-// after it is created: so only promotions created before the horizon (by a
-// process that then crashed, or before a re-clone, or whose push failed and
-// dropped the clone) need the look, which costs a deeper fetch. In steady
-// running every promotion is newer than the horizon and nothing is fetched.
+// promotions that may have been pushed by an earlier attempt, and maps
+// those it finds to their commit. The look costs a deeper fetch, so it is
+// only for those mayHavePushed names and the local history does not show:
+// a promotion claimed for the first time, or released and claimed again
+// without a failed attempt, was never pushed, and in steady running (and
+// after a restart or a re-clone) nothing is fetched.
 func (e *Engine) pushedBefore(ctx context.Context, g *group, s gitrepo.Snapshot, local map[string]string) (map[string]string, error) {
 	out := map[string]string{}
-	horizon := s.Horizon()
-	if horizon.IsZero() {
+	if s.Head() == "" {
 		return out, nil // the branch does not exist: nothing was pushed to it
 	}
 	want := map[string]bool{}
 	var oldest time.Time
 	for _, it := range g.items {
-		if _, ok := local[it.p.ID]; ok || !it.p.CreatedAt.Before(horizon.Add(clockSkew)) {
+		if _, ok := local[it.p.ID]; ok || !mayHavePushed(it.p) {
 			continue
 		}
 		want[it.p.ID] = true

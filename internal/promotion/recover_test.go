@@ -7,12 +7,39 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/ferryhq/ferry/internal/gitrepo"
 	"github.com/ferryhq/ferry/internal/promotion"
 )
 
+// deepLook is what the engine logs when it looks beyond its local history.
+const deepLook = "looked for earlier pushes beyond the local history"
+
+// observedEngine is newEngine (a process with its own Git clone) whose
+// logs the test reads.
+func observedEngine(f *fixture) (*promotion.Engine, *observer.ObservedLogs) {
+	f.t.Helper()
+	g, err := gitrepo.Open(gitrepo.Config{URL: f.bare, Timeout: 5 * time.Second}, zaptest.NewLogger(f.t))
+	if err != nil {
+		f.t.Fatalf("gitrepo.Open: %v", err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	return promotion.New(f.cfg, promotion.Deps{
+		Store:    f.store,
+		Registry: f.reg,
+		Repos:    []*promotion.Repo{{Name: "envs", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
+		Log:      zap.New(core),
+		Now:      f.now,
+	}), logs
+}
+
 // TestCrashAfterPush: a promotion whose commit was pushed, but whose state
 // was not recorded before a crash, is found in the trailers on the next run
-// and recorded with that commit; nothing is committed twice.
+// and recorded with that commit; nothing is committed twice. The look
+// beyond the local history happens only where that history does not reach.
 func TestCrashAfterPush(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -25,6 +52,10 @@ func TestCrashAfterPush(t *testing.T) {
 		// newer reports a newer release of the same application before the
 		// retry: in the same batch, or committed before it (newerFirst).
 		newer, newerFirst bool
+		// lostAnswer: the worker recorded a transient failure (the push's
+		// answer was lost) and released the promotion; otherwise it died
+		// holding its lease, which ran out.
+		lostAnswer bool
 	}{
 		{name: "same process, Ferry's commit at the head"},
 		{name: "same process, a human commit on top", humanAfter: true},
@@ -32,9 +63,14 @@ func TestCrashAfterPush(t *testing.T) {
 		{name: "restarted, a human commit on top", humanAfter: true, restart: true},
 		{name: "restarted, a newer release in the same batch", restart: true, newer: true},
 		{name: "restarted, a newer release committed first", humanAfter: true, restart: true, newer: true, newerFirst: true},
+		{name: "answer lost, same process, a human commit on top", humanAfter: true, lostAnswer: true},
+		{name: "answer lost, restarted, a human commit on top", humanAfter: true, restart: true, lostAnswer: true},
+		{name: "answer lost, restarted, a newer release committed first", humanAfter: true, restart: true, newer: true, newerFirst: true, lostAnswer: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, setup{})
+			var logs *observer.ObservedLogs
+			f.eng, logs = observedEngine(f)
 			r := f.report("payments", "1.5.0")
 			f.run()
 			done := f.wait(r.Promotion.ID)
@@ -47,7 +83,7 @@ func TestCrashAfterPush(t *testing.T) {
 			}
 			if tc.restart {
 				f.stop()
-				f.eng = f.newEngine()
+				f.eng, logs = observedEngine(f)
 			}
 			var newer promotion.Reported
 			if tc.newer {
@@ -61,12 +97,18 @@ func TestCrashAfterPush(t *testing.T) {
 			}
 			count := f.commitCount()
 			head := f.head()
+			looks := logs.FilterMessage(deepLook).Len()
 
-			// What the store holds when the process died between push and record.
+			// What the store holds when the worker died between push and
+			// record: its lease, run out (the next claim is a reclaim); or,
+			// when the push's answer was lost, a failed attempt.
 			p := done
 			p.State, p.CommitSHA, p.Noop, p.Reason = promotion.StatePending, "", false, ""
-			p.Attempts, p.NextAttemptAt = 1, time.Now().UTC()
-			p.LeaseOwner, p.LeaseUntil = "", time.Time{}
+			p.NextAttemptAt = time.Now().UTC()
+			p.LeaseOwner, p.LeaseUntil = "wrk-dead", time.Now().UTC().Add(-time.Second)
+			if tc.lostAnswer {
+				p.Attempts, p.LeaseOwner, p.LeaseUntil = 1, "", time.Time{}
+			}
 			if err := f.store.UpdatePromotion(context.Background(), "", p); err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +138,49 @@ func TestCrashAfterPush(t *testing.T) {
 			if n != 1 {
 				t.Errorf("promotion %s is in the trailers of %d commits, want 1", p.ID, n)
 			}
+
+			// Nothing before the crash looked further back; after it, only
+			// a clone whose history starts above Ferry's commit must.
+			if looks != 0 {
+				t.Errorf("%d looks beyond the local history before the crash, want 0", looks)
+			}
+			after := logs.FilterMessage(deepLook).All()
+			want := 0
+			if tc.restart && tc.humanAfter {
+				want = 1
+			}
+			if len(after) != want {
+				t.Fatalf("%d looks beyond the local history after the crash, want %d", len(after), want)
+			}
+			for _, e := range after {
+				if found := e.ContextMap()["found"]; found != int64(1) {
+					t.Errorf("the look found %v promotions, want 1", found)
+				}
+			}
 		})
+	}
+}
+
+// TestNoDeepLookWithoutEarlierAttempt: a restarted process writes the
+// promotions it claims for the first time from its fresh (depth-1) clone
+// without looking beyond it, however old they are; a promotion released
+// after an attempt that made no push is not looked for either.
+func TestNoDeepLookWithoutEarlierAttempt(t *testing.T) {
+	f := newFixture(t, setup{})
+	old := f.report("payments", "1.5.0") // reported before the process starts
+	f.humanPush("Scale payments", map[string]string{"README.md": "edited by a human\n"})
+	var logs *observer.ObservedLogs
+	f.eng, logs = observedEngine(f)
+	f.run()
+	if p := f.wait(old.Promotion.ID); p.State != promotion.StateCommitted || p.Noop {
+		t.Fatalf("%s noop=%v %s", p.State, p.Noop, p.Reason)
+	}
+	fresh := f.report("checkout", "2.0.0")
+	if p := f.wait(fresh.Promotion.ID); p.State != promotion.StateCommitted || p.Noop {
+		t.Fatalf("%s noop=%v %s", p.State, p.Noop, p.Reason)
+	}
+	if n := logs.FilterMessage(deepLook).Len(); n != 0 {
+		t.Errorf("%d looks beyond the local history, want 0", n)
 	}
 }
 
