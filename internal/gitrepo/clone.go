@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -30,9 +29,6 @@ type clone struct {
 	// fetched holds the branches fetched at least once: their next fetch
 	// goes without Depth, which is 30 times faster on a shallow clone.
 	fetched map[string]bool
-	// since holds, per branch, when its first fetch completed: every commit
-	// that reached the remote branch after it is in local history.
-	since   map[string]time.Time
 	commits int // commits pushed from this clone, for Config.RecloneAfter
 }
 
@@ -50,7 +46,7 @@ func newClone(url string) (*clone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring remote: %w", err)
 	}
-	return &clone{st: st, remote: remote, fetched: map[string]bool{}, since: map[string]time.Time{}}, nil
+	return &clone{st: st, remote: remote, fetched: map[string]bool{}}, nil
 }
 
 // checkBranch refuses names that are not valid branch names, and names that
@@ -86,7 +82,6 @@ func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (plumbing.Has
 	case err == nil, errors.Is(err, gogit.NoErrAlreadyUpToDate):
 	case errors.Is(err, gogit.NoMatchingRefSpecError{}), errors.Is(err, transport.ErrEmptyRemoteRepository):
 		delete(c.fetched, branch)
-		delete(c.since, branch)
 		if err := c.st.RemoveReference(tracking); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("forgetting deleted branch %q: %w", branch, err)
 		}
@@ -95,9 +90,6 @@ func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (plumbing.Has
 		return plumbing.ZeroHash, r.scrub.networkError(err, fmt.Sprintf("fetching branch %q from %s", branch, r.url))
 	}
 	c.fetched[branch] = true
-	if _, ok := c.since[branch]; !ok {
-		c.since[branch] = r.now()
-	}
 	ref, err := c.st.Reference(tracking)
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("reading fetched branch %q: %w", branch, err)

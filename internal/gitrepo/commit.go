@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
@@ -99,7 +98,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 			switch remoteHead {
 			case pushed:
 				// The push landed although its answer was lost.
-				return r.pushed(c, branch, pushed, attempt-1, c.since[branch]), nil
+				return r.pushed(c, branch, pushed, attempt-1), nil
 			case lastSeen:
 				// Nobody else moved the branch: the push failed for its own reason.
 				r.drop("push failed")
@@ -112,7 +111,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 				zap.String("branch", branch), zap.Int("attempt", attempt), zap.Stringer("head", remoteHead))
 		}
 
-		parent, horizon := remoteHead, c.since[branch]
+		parent := remoteHead
 		if parent.IsZero() {
 			if o.base == "" {
 				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
@@ -125,7 +124,6 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
 					"neither branch %q nor its base %q exists in %s", branch, o.base, r.url)
 			}
-			horizon = c.since[o.base] // the new branch's history is the base's
 		}
 
 		var extra []plumbing.Hash
@@ -140,7 +138,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 			}
 			extra = append(extra, mh)
 		}
-		snap := &snapshot{c: c, branch: branch, head: parent, horizon: horizon}
+		snap := &snapshot{c: c, branch: branch, head: parent}
 		change, err := build(snap)
 		if err != nil {
 			return Result{}, err
@@ -156,7 +154,7 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 
 		err = r.push(ctx, c, branch, remoteHead, commit)
 		if err == nil {
-			return r.pushed(c, branch, commit, attempt, horizon), nil
+			return r.pushed(c, branch, commit, attempt), nil
 		}
 		if isAuthError(err) || ctx.Err() != nil {
 			r.drop("push failed")
@@ -167,13 +165,9 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 	}
 }
 
-// pushed records a landed commit and returns its Result; horizon is where
-// the local history of the commit's parent begins. Callers hold r.mu.
-func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int, horizon time.Time) Result {
+// pushed records a landed commit and returns its Result. Callers hold r.mu.
+func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int) Result {
 	c.fetched[branch] = true // we hold its history now: fetch it without Depth
-	if _, ok := c.since[branch]; !ok {
-		c.since[branch] = horizon
-	}
 	c.commits++
 	r.log.Info("pushed commit", zap.String("branch", branch), zap.Stringer("commit", commit), zap.Int("attempts", attempts))
 	if c.commits >= r.cfg.RecloneAfter {
@@ -183,7 +177,7 @@ func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts in
 		SHA:      commit.String(),
 		Changed:  true,
 		Attempts: attempts,
-		Head:     &snapshot{c: c, branch: branch, head: commit, horizon: c.since[branch]},
+		Head:     &snapshot{c: c, branch: branch, head: commit},
 	}
 }
 

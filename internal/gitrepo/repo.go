@@ -80,7 +80,7 @@ func (r *Repo) Read(ctx context.Context, branch string) (Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{c: c, branch: branch, head: head, horizon: c.since[branch]}, nil
+	return &snapshot{c: c, branch: branch, head: head}, nil
 }
 
 // current returns the clone in use, making a new one when needed.

@@ -5,7 +5,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -31,21 +30,13 @@ type Snapshot interface {
 	// the local (shallow) history goes and at most max of them; fn returns
 	// false to stop.
 	Walk(max int, fn func(c CommitInfo) bool) error
-	// Horizon is when the local history Walk sees begins: every commit that
-	// reached the remote branch after it is within Walk's reach; older ones
-	// may lie beyond the shallow boundary, where only Repo.History goes.
-	// It is the zero time when the branch does not exist.
-	Horizon() time.Time
 }
 
 type snapshot struct {
-	c       *clone
-	branch  string
-	head    plumbing.Hash
-	horizon time.Time
+	c      *clone
+	branch string
+	head   plumbing.Hash
 }
-
-func (s *snapshot) Horizon() time.Time { return s.horizon }
 
 func (s *snapshot) Branch() string { return s.branch }
 
