@@ -67,27 +67,32 @@ func (e *Engine) awaitingBuiltin(env config.Environment, approvers []string) str
 // Approve records a release manager's approval of a built-in pull request.
 // Ferry merges it once the environment's approvals are met.
 func (e *Engine) Approve(ctx context.Context, id, actor string) (Promotion, error) {
-	p, _, err := e.builtinPR(ctx, id)
+	if _, _, err := e.builtinPR(ctx, id); err != nil {
+		return Promotion{}, err
+	}
+	changed := false
+	err := e.updateUnleased(ctx, id, func(p *Promotion) error {
+		if p.State != StatePROpen {
+			return derrors.New(derrors.Conflict, "not_approvable",
+				"promotion %s is %s; only an open pull request can be approved", id, p.State)
+		}
+		if changed = !slices.Contains(p.Approvers, actor); !changed {
+			return nil
+		}
+		p.Approvers = append(slices.Clone(p.Approvers), actor)
+		p.Actor, p.Note = actor, "approved by "+actor
+		p.Reason = "approved by " + actor + "; merging"
+		return nil
+	})
 	if err != nil {
 		return Promotion{}, err
 	}
-	if p.State != StatePROpen {
-		return Promotion{}, derrors.New(derrors.Conflict, "not_approvable",
-			"promotion %s is %s; only an open pull request can be approved", id, p.State)
+	if changed {
+		if err := e.store.Wake(ctx, id, e.now().UTC()); err != nil {
+			return Promotion{}, err
+		}
+		e.Kick()
 	}
-	if slices.Contains(p.Approvers, actor) {
-		return p, nil
-	}
-	p.Approvers = append(slices.Clone(p.Approvers), actor)
-	p.Actor, p.Note = actor, "approved by "+actor
-	p.Reason = "approved by " + actor + "; merging"
-	if err := e.updateUnleased(ctx, p); err != nil {
-		return Promotion{}, err
-	}
-	if err := e.store.Wake(ctx, id, e.now().UTC()); err != nil {
-		return Promotion{}, err
-	}
-	e.Kick()
 	return e.store.GetPromotion(ctx, id)
 }
 
@@ -98,23 +103,27 @@ func (e *Engine) Cancel(ctx context.Context, id, actor, why string) (Promotion, 
 	if err != nil {
 		return Promotion{}, err
 	}
-	switch p.State {
-	case StatePending, StateWaiting:
-	case StatePROpen:
+	if p.State == StatePROpen {
 		if _, _, err := e.builtinPR(ctx, id); err != nil {
 			return Promotion{}, err
 		}
-	default:
-		return Promotion{}, derrors.New(derrors.Conflict, "not_cancellable",
-			"promotion %s is %s; only pending, waiting or open built-in promotions can be cancelled", id, p.State)
 	}
-	p.State, p.Actor = StateRejected, actor
-	p.Reason = "cancelled by " + actor
-	if why != "" {
-		p.Reason += ": " + why
-	}
-	p.NextAttemptAt = time.Time{}
-	if err := e.updateUnleased(ctx, p); err != nil {
+	err = e.updateUnleased(ctx, id, func(p *Promotion) error {
+		switch p.State {
+		case StatePending, StateWaiting, StatePROpen:
+		default:
+			return derrors.New(derrors.Conflict, "not_cancellable",
+				"promotion %s is %s; only pending, waiting or open built-in promotions can be cancelled", id, p.State)
+		}
+		p.State, p.Actor = StateRejected, actor
+		p.Reason = "cancelled by " + actor
+		if why != "" {
+			p.Reason += ": " + why
+		}
+		p.NextAttemptAt = time.Time{}
+		return nil
+	})
+	if err != nil {
 		return Promotion{}, err
 	}
 	e.broadcast()
@@ -138,18 +147,41 @@ func (e *Engine) builtinPR(ctx context.Context, id string) (Promotion, *Repo, er
 	return p, ref.repo, nil
 }
 
-// updateUnleased writes a promotion no worker holds right now.
-func (e *Engine) updateUnleased(ctx context.Context, p Promotion) error {
-	now := e.now().UTC()
-	if p.LeaseOwner != "" && p.LeaseUntil.After(now) {
-		de := derrors.New(derrors.Conflict, "promotion_busy",
-			"promotion %s is being worked on right now; try again in a few seconds", p.ID)
-		de.RetryAfter = 5 * time.Second
-		return de
+// busyWait bounds how long a release manager's decision waits for a worker
+// that holds the promotion (a look at its pull request, or a merge).
+const busyWait = 10 * time.Second
+
+// updateUnleased applies change to the promotion once no worker holds it,
+// waiting up to busyWait, and writes it. A worker that claims it in between
+// finds its lease gone when it saves; its work is redone from the new state.
+func (e *Engine) updateUnleased(ctx context.Context, id string, change func(p *Promotion) error) error {
+	deadline := time.Now().Add(busyWait)
+	for {
+		p, err := e.store.GetPromotion(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := e.now().UTC()
+		if p.LeaseOwner == "" || !p.LeaseUntil.After(now) {
+			if err := change(&p); err != nil {
+				return err
+			}
+			p.LeaseOwner, p.LeaseUntil, p.UpdatedAt = "", time.Time{}, now
+			if err := e.store.UpdatePromotion(ctx, "", p); err != nil {
+				return fmt.Errorf("updating promotion %s: %w", id, err)
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			de := derrors.New(derrors.Conflict, "promotion_busy",
+				"promotion %s is being worked on right now; try again in a few seconds", id)
+			de.RetryAfter = 5 * time.Second
+			return de
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	p.UpdatedAt = now
-	if err := e.store.UpdatePromotion(ctx, "", p); err != nil {
-		return fmt.Errorf("updating promotion %s: %w", p.ID, err)
-	}
-	return nil
 }
