@@ -11,8 +11,7 @@ import (
 // bigFiles files, with bigSmallCommits and then bigCommits of history;
 // latency, Ferry's peak RSS and whether the cost grows with history. The
 // script baseline runs on the long-history repository. The first update
-// after start is reported on its own: it also looks beyond the shallow clone
-// for earlier pushes (see settle).
+// after start is reported on its own: it makes the writer's clone.
 func runBigRepo(ctx context.Context, e *env) []result {
 	const name = "bigrepo"
 	sc := e.sc
@@ -63,9 +62,6 @@ func runBigRepo(ctx context.Context, e *env) []result {
 			}
 			if i == 0 {
 				r.cold = d
-				if e.sc.settle {
-					f.settle(ctx)
-				}
 			} else {
 				r.lat = append(r.lat, d)
 			}

@@ -133,22 +133,6 @@ log: {level: info, format: json}
 	return nil, fmt.Errorf("ferry not ready after 120s: %s", f.tail())
 }
 
-// recoveryWindow is how long after its clone the engine looks beyond the
-// local (shallow) history for commits of the promotions it writes, in case
-// an earlier worker pushed them (internal/promotion/recover.go: clockSkew);
-// see settle.
-const recoveryWindow = 10 * time.Second
-
-// settle waits until updates no longer pay for the look beyond the shallow
-// clone made at start: the scenarios measure the steady state and report
-// the first update after start on its own.
-func (f *ferryProc) settle(ctx context.Context) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(time.Until(f.ready.Add(recoveryWindow + time.Second))):
-	}
-}
-
 // tail returns the end of ferry's log.
 func (f *ferryProc) tail() string {
 	b, _ := os.ReadFile(f.log)

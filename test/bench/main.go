@@ -38,9 +38,8 @@ type scale struct {
 	historyRows, historyQueries           int
 	frontDuration                         time.Duration
 	frontClients                          int
-	// settle waits out the engine's post-clone recovery window before
-	// measuring (see ferryProc.settle); smoke runs skip it.
-	settle bool
+	// judge holds the results to their targets; smoke runs are too small.
+	judge bool
 }
 
 var scales = map[string]scale{
@@ -49,7 +48,7 @@ var scales = map[string]scale{
 		burstBuilds: 1000, burstApps: 200, burstClients: 50, burstBaselineCap: 4 * time.Minute,
 		bigFiles: 20000, bigCommits: 10000, bigSmallCommits: 1000, bigUpdates: 20,
 		historyRows: 1_000_000, historyQueries: 2000,
-		frontDuration: 10 * time.Second, frontClients: 32, settle: true,
+		frontDuration: 10 * time.Second, frontClients: 32, judge: true,
 	},
 	"smoke": {
 		name: "smoke", singleBuilds: 5,
@@ -159,7 +158,7 @@ func run(ctx context.Context, sc scale, only string, keep bool) int {
 		logf("scenario %s (%s)", s.name, sc.name)
 		t0 := time.Now()
 		rs := s.run(ctx, e)
-		if !sc.settle {
+		if !sc.judge {
 			for i := range rs {
 				rs[i].target = "not judged at this scale (" + rs[i].target + ")"
 			}

@@ -54,9 +54,6 @@ func runSingle(ctx context.Context, e *env) []result {
 		}
 		if i == 0 { // the first build warms the connection and caches
 			cold = d
-			if e.sc.settle {
-				f.settle(ctx)
-			}
 			continue
 		}
 		lat = append(lat, d)
