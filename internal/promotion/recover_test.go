@@ -272,3 +272,74 @@ func TestChainCommitMode(t *testing.T) {
 		t.Errorf("promotions by environment: dev %d, stage %d; want 1 each", len(all["dev"]), len(all["stage"]))
 	}
 }
+
+// frozenDevPipeline freezes dev every Wednesday (UTC).
+const frozenDevPipeline = `environments:
+  - name: dev
+    gates:
+      freeze:
+        - {from: "Wed 00:00", to: "Thu 00:00", timezone: UTC}
+applications:
+  - name: payments
+    image: REGISTRY/acme/payments
+    target:
+      kind: kustomize
+      path: envs/{env}/payments/kustomization.yaml
+`
+
+// TestCrashAfterPushThenGate: a promotion reclaimed from a worker that died
+// after its push, but held back by a gate before any Git work, is still
+// looked for beyond the local history when the gate opens (its Reclaimed
+// does not outlive the claim, so the dead holder's attempt is counted).
+func TestCrashAfterPushThenGate(t *testing.T) {
+	// The Tuesday 23:00 (UTC) before now: commits are stamped with the real
+	// time, which the look beyond the local history compares with the
+	// promotion's creation.
+	now := time.Now().UTC()
+	tuesday := time.Date(now.Year(), now.Month(), now.Day(), 23, 0, 0, 0, time.UTC)
+	for tuesday.Weekday() != time.Tuesday || tuesday.After(now) {
+		tuesday = tuesday.AddDate(0, 0, -1)
+	}
+	clk := &clock{t: tuesday}
+	f := newFixture(t, setup{files: map[string]string{"ferry.yaml": frozenDevPipeline}, now: clk.Now})
+	r := f.report("payments", "1.5.0")
+	f.run()
+	done := f.wait(r.Promotion.ID)
+	if done.State != promotion.StateCommitted || done.Noop {
+		t.Fatalf("first run: %s noop=%v %s", done.State, done.Noop, done.Reason)
+	}
+	f.humanPush("Scale payments", map[string]string{"README.md": "edited by a human\n"})
+	f.stop()
+	var logs *observer.ObservedLogs
+	f.eng, logs = observedEngine(f)
+	count, head := f.commitCount(), f.head()
+
+	// The worker died holding the lease after its push; the next claim
+	// comes on Wednesday, in the freeze.
+	wednesday := tuesday.Add(11 * time.Hour)
+	p := done
+	p.State, p.CommitSHA, p.Noop, p.Reason = promotion.StatePending, "", false, ""
+	p.NextAttemptAt = tuesday
+	p.LeaseOwner, p.LeaseUntil = "wrk-dead", tuesday.Add(time.Minute)
+	if err := f.store.UpdatePromotion(context.Background(), "", p); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(wednesday)
+	f.run()
+	waiting := f.awaitState(r.Release.ID, "dev", promotion.StateWaiting)
+	if waiting.Attempts != 1 {
+		t.Errorf("held back by the freeze with %d attempts, want 1 (the dead holder's)", waiting.Attempts)
+	}
+
+	clk.Set(tuesday.Add(25*time.Hour + time.Minute)) // Thursday 00:01
+	got := f.awaitState(r.Release.ID, "dev", promotion.StateCommitted)
+	if got.Noop || got.CommitSHA != done.CommitSHA {
+		t.Errorf("after the freeze: noop=%v commit=%s (%s), want the pushed commit %s", got.Noop, got.CommitSHA, got.Reason, done.CommitSHA)
+	}
+	if c, h := f.commitCount(), f.head(); c != count || h != head {
+		t.Errorf("made a commit after the freeze: count %s→%s head %s→%s", count, c, head, h)
+	}
+	if n := logs.FilterMessage(deepLook).Len(); n != 1 {
+		t.Errorf("%d looks beyond the local history, want 1", n)
+	}
+}
