@@ -67,6 +67,23 @@ func FuzzSet(f *testing.F) {
 	})
 }
 
+// splitLines splits after every YAML line break: "\r\n", "\n" or a lone "\r".
+func splitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\n':
+		case s[i] == '\r' && (i+1 == len(s) || s[i+1] != '\n'):
+		default:
+			continue
+		}
+		out = append(out, s[start:i+1])
+		start = i + 1
+	}
+	return append(out, s[start:])
+}
+
 func parseAll(b []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	for {
@@ -86,7 +103,7 @@ func parseAll(b []byte) error {
 // no comment.
 func checkOnlyValuesChanged(t *testing.T, src, out []byte) {
 	t.Helper()
-	a, b := strings.SplitAfter(string(src), "\n"), strings.SplitAfter(string(out), "\n")
+	a, b := splitLines(string(src)), splitLines(string(out))
 	if len(a) != len(b) {
 		t.Fatalf("line count changed from %d to %d", len(a), len(b))
 	}
