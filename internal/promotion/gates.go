@@ -23,14 +23,22 @@ func (e *Engine) gate(ctx context.Context, p Promotion, env config.Environment) 
 			reason = fmt.Sprintf("soaking in %s for %s: proceeds at %s", env.From, soak, until.Format(time.RFC3339))
 		}
 	}
-	for _, f := range env.Gates.Freeze {
-		at := now
-		if until.After(at) {
-			at = until
-		}
-		if end, frozen := f.Until(at); frozen {
-			until = end.UTC()
-			reason = fmt.Sprintf("%s is frozen (%s): proceeds at %s", env.Name, f, until.Format(time.RFC3339))
+	// A freeze may begin where another (or the soak) ends, whatever their
+	// order in the file: look again from each end until none holds it. A
+	// chain of windows visits each at most once a week, so len passes
+	// suffice; windows that cover the whole week would chain for ever.
+	freezes := env.Gates.Freeze
+	for pass, moved := 0, true; moved && pass < len(freezes); pass++ {
+		moved = false
+		for _, f := range freezes {
+			at := now
+			if until.After(at) {
+				at = until
+			}
+			if end, frozen := f.Until(at); frozen {
+				until, moved = end.UTC(), true
+				reason = fmt.Sprintf("%s is frozen (%s): proceeds at %s", env.Name, f, until.Format(time.RFC3339))
+			}
 		}
 	}
 	return reason, until, nil
