@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/ferryhq/ferry/internal/config"
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/gitrepo"
@@ -56,7 +58,10 @@ func (e *Engine) reconcileBuiltin(ctx context.Context, it *item, repo *Repo, env
 		note = it.target.Branch + " already had the change; nothing to merge"
 	}
 	e.complete(ctx, repo, it, p, StateMerged, note)
-	_ = repo.Git.DeleteBranch(ctx, p.PRBranch) // a leftover branch is replaced by the next PR anyway
+	if err := repo.Git.DeleteBranch(ctx, p.PRBranch); err != nil {
+		// A leftover branch is replaced by the next pull request anyway.
+		e.log.Warn("deleting a merged pull request's branch", zap.String("branch", p.PRBranch), zap.Error(err))
+	}
 }
 
 func (e *Engine) awaitingBuiltin(env config.Environment, approvers []string) string {
@@ -67,11 +72,15 @@ func (e *Engine) awaitingBuiltin(env config.Environment, approvers []string) str
 // Approve records a release manager's approval of a built-in pull request.
 // Ferry merges it once the environment's approvals are met.
 func (e *Engine) Approve(ctx context.Context, id, actor string) (Promotion, error) {
-	if _, _, err := e.builtinPR(ctx, id); err != nil {
+	p, err := e.store.GetPromotion(ctx, id)
+	if err != nil {
+		return Promotion{}, err
+	}
+	if err := e.checkBuiltin(ctx, p); err != nil {
 		return Promotion{}, err
 	}
 	changed := false
-	err := e.updateUnleased(ctx, id, func(p *Promotion) error {
+	err = e.updateUnleased(ctx, id, func(p *Promotion) error {
 		if p.State != StatePROpen {
 			return derrors.New(derrors.Conflict, "not_approvable",
 				"promotion %s is %s; only an open pull request can be approved", id, p.State)
@@ -99,18 +108,15 @@ func (e *Engine) Approve(ctx context.Context, id, actor string) (Promotion, erro
 // Cancel rejects a promotion that has not completed: an open built-in pull
 // request, or one still pending or waiting.
 func (e *Engine) Cancel(ctx context.Context, id, actor, why string) (Promotion, error) {
-	p, err := e.store.GetPromotion(ctx, id)
-	if err != nil {
-		return Promotion{}, err
-	}
-	if p.State == StatePROpen {
-		if _, _, err := e.builtinPR(ctx, id); err != nil {
-			return Promotion{}, err
-		}
-	}
-	err = e.updateUnleased(ctx, id, func(p *Promotion) error {
+	err := e.updateUnleased(ctx, id, func(p *Promotion) error {
 		switch p.State {
-		case StatePending, StateWaiting, StatePROpen:
+		case StatePending, StateWaiting:
+		case StatePROpen:
+			// Checked on the state written over: a pending promotion may
+			// have opened its pull request on the host since it was asked.
+			if err := e.checkBuiltin(ctx, *p); err != nil {
+				return err
+			}
 		default:
 			return derrors.New(derrors.Conflict, "not_cancellable",
 				"promotion %s is %s; only pending, waiting or open built-in promotions can be cancelled", id, p.State)
@@ -130,21 +136,17 @@ func (e *Engine) Cancel(ctx context.Context, id, actor, why string) (Promotion, 
 	return e.store.GetPromotion(ctx, id)
 }
 
-// builtinPR returns a promotion whose pull request the built-in provider keeps.
-func (e *Engine) builtinPR(ctx context.Context, id string) (Promotion, *Repo, error) {
-	p, err := e.store.GetPromotion(ctx, id)
-	if err != nil {
-		return Promotion{}, nil, err
-	}
+// checkBuiltin fails unless the built-in provider keeps p's pull request.
+func (e *Engine) checkBuiltin(ctx context.Context, p Promotion) error {
 	ref, err := e.catalog.lookup(ctx, p.Application)
 	if err != nil {
-		return Promotion{}, nil, err
+		return err
 	}
 	if e.provider(ref.repo.Name) != nil {
-		return Promotion{}, nil, derrors.New(derrors.Conflict, "hosted_pull_request",
-			"promotion %s's pull request lives on the Git host (%s): approve, merge or close it there", id, p.PRURL)
+		return derrors.New(derrors.Conflict, "hosted_pull_request",
+			"promotion %s's pull request lives on the Git host (%s): approve, merge or close it there", p.ID, p.PRURL)
 	}
-	return p, ref.repo, nil
+	return nil
 }
 
 // busyWait bounds how long a release manager's decision waits for a worker

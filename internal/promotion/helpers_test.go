@@ -47,6 +47,8 @@ type setup struct {
 	files map[string]string
 	cfg   promotion.Config
 	now   func() time.Time
+	// providers are the Git host providers by repository ("envs").
+	providers map[string]promotion.Provider
 }
 
 // fixture is an engine on real parts: a SQLite store on a temp file, an
@@ -60,13 +62,14 @@ type fixture struct {
 	eng   *promotion.Engine
 	cfg   promotion.Config
 	now   func() time.Time
+	prov  map[string]promotion.Provider
 
 	stop func() // stops Run, if started
 }
 
 func newFixture(t *testing.T, s setup) *fixture {
 	t.Helper()
-	f := &fixture{t: t, host: imagetest.Start(t), now: s.now}
+	f := &fixture{t: t, host: imagetest.Start(t), now: s.now, prov: s.providers}
 
 	work := t.TempDir()
 	gittest.WriteExample(t, work, f.host)
@@ -111,11 +114,12 @@ func (f *fixture) newEngine() *promotion.Engine {
 		f.t.Fatalf("gitrepo.Open: %v", err)
 	}
 	return promotion.New(f.cfg, promotion.Deps{
-		Store:    f.store,
-		Registry: f.reg,
-		Repos:    []*promotion.Repo{{Name: "envs", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
-		Log:      zaptest.NewLogger(f.t),
-		Now:      f.now,
+		Store:     f.store,
+		Registry:  f.reg,
+		Repos:     []*promotion.Repo{{Name: "envs", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
+		Providers: f.prov,
+		Log:       zaptest.NewLogger(f.t),
+		Now:       f.now,
 	})
 }
 
