@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	_ "embed"
 	"html/template"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
+	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 )
 
@@ -46,10 +48,15 @@ type pageData struct {
 
 // page renders applications × environments, what is in flight, and the
 // latest promotions. It is public only when anonymous reads are allowed.
+//
+// Each application's status reads its branches from Git, so the whole page
+// gets Config.PageTimeout: past it, the applications not yet read say so
+// instead of holding the page for as long as a slow Git host takes.
 func (s *Server) page(c *gin.Context) {
 	d := pageData{Version: s.cfg.Version, Anonymous: s.cfg.AnonymousRead}
 	if s.cfg.AnonymousRead {
-		ctx := c.Request.Context()
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.PageTimeout)
+		defer cancel()
 		seen := map[string]bool{}
 		for _, a := range s.engine.Applications(ctx) {
 			for _, e := range a.Environments {
@@ -58,16 +65,20 @@ func (s *Server) page(c *gin.Context) {
 					d.Envs = append(d.Envs, e)
 				}
 			}
+			if ctx.Err() != nil {
+				d.Errors = append(d.Errors, a.Name+": not read, the page ran out of time ("+s.cfg.PageTimeout.String()+")")
+				continue
+			}
 			st, err := s.engine.ApplicationStatus(ctx, a.Name)
 			if err != nil {
-				d.Errors = append(d.Errors, a.Name+": "+err.Error())
+				d.Errors = append(d.Errors, s.pageError(c, a.Name, err))
 				continue
 			}
 			d.Apps = append(d.Apps, st)
 		}
-		page, err := s.engine.Promotions(ctx, promotion.PromotionFilter{Limit: 30})
+		page, err := s.engine.Promotions(c.Request.Context(), promotion.PromotionFilter{Limit: 30})
 		if err != nil {
-			d.Errors = append(d.Errors, "promotions: "+err.Error())
+			d.Errors = append(d.Errors, s.pageError(c, "promotions", err))
 		}
 		d.Promotions = page.Items
 	}
@@ -76,4 +87,16 @@ func (s *Server) page(c *gin.Context) {
 	if err := pageTmpl.Execute(c.Writer, d); err != nil {
 		s.log.Warn("rendering page", zap.Error(err))
 	}
+}
+
+// pageError is what the page shows of err, which it logs: like a problem
+// answer, a domain error's detail, never its cause, and nothing of any
+// other error.
+func (s *Server) pageError(c *gin.Context, what string, err error) string {
+	id := c.GetString(ctxRequestID)
+	s.log.Warn("web page: "+what, zap.String("request_id", id), zap.Error(err))
+	if de, ok := derrors.As(err); ok && de.Kind != derrors.Internal {
+		return what + ": " + de.Detail
+	}
+	return what + ": internal error; the server log has the cause (request id " + id + ")"
 }

@@ -3,11 +3,15 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/ferryhq/ferry/api"
 )
@@ -287,6 +291,28 @@ func testAnonymous(t *testing.T, h *harness) {
 			if !bytes.Contains(res.body, []byte(s)) {
 				t.Errorf("page does not show %q", s)
 			}
+		}
+	})
+	t.Run("web page out of time", func(t *testing.T) {
+		s := New(Config{Version: "test", AnonymousRead: true, PageTimeout: time.Nanosecond},
+			Deps{Engine: h.engine, Tokens: NewTokens(nil), Store: h.store, Log: zap.NewNop()})
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		body := rec.Body.String()
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET / = %d", rec.Code)
+		}
+		for _, app := range []string{"payments", "checkout"} {
+			if !strings.Contains(body, app+": not read, the page ran out of time (1ns)") {
+				t.Errorf("page does not say %s was not read in time", app)
+			}
+		}
+		if strings.Contains(body, h.payments143.String()[:19]) {
+			t.Error("page shows an application's status read after its time ran out")
+		}
+		// The latest promotions come from the store, apart from the budget.
+		if !strings.Contains(body, "<td>payments</td><td>dev</td>") {
+			t.Error("page lacks the latest promotions")
 		}
 	})
 }

@@ -35,6 +35,9 @@ type Config struct {
 	// 600 and RequestsPerMinute.
 	RequestsPerMinute int
 	Burst             int
+	// PageTimeout bounds the work of one view of the web page, which reads
+	// every application's branches from Git. Default 10s.
+	PageTimeout time.Duration
 	// Now is the clock (signature windows, rate limits, record ages).
 	// Default time.Now.
 	Now func() time.Time
@@ -84,6 +87,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.PageTimeout <= 0 {
+		cfg.PageTimeout = 10 * time.Second
 	}
 	if cfg.RequestsPerMinute <= 0 {
 		cfg.RequestsPerMinute = 600
