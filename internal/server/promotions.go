@@ -84,6 +84,8 @@ func (s *Server) cancelPromotion(c *gin.Context) {
 // scmWebhook receives a Git host's webhook for one repository:
 // POST /api/v1/scm/{repo}/webhook. The host's signature or token is the
 // authentication; a delivery id seen before is acknowledged and ignored.
+// Deliveries that fail verification are charged to the client address's
+// rate limit.
 func (s *Server) scmWebhook(c *gin.Context) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 25<<20)) // GitHub caps payloads at 25 MB
 	if err != nil {
@@ -94,6 +96,11 @@ func (s *Server) scmWebhook(c *gin.Context) {
 	ctx := c.Request.Context()
 	ev, err := s.engine.VerifyWebhook(repo, c.Request.Header, body)
 	if err != nil {
+		// A delivery that does not verify carries no valid credential:
+		// charged to its address, as elsewhere.
+		if s.limitAnonymous(c); c.IsAborted() {
+			return
+		}
 		_ = c.Error(err)
 		return
 	}

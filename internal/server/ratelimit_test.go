@@ -70,3 +70,20 @@ func TestRateLimitWebhookSender(t *testing.T) {
 	d.id = "msg_2"
 	wantProblem(t, h.do(t, d.request()), http.StatusTooManyRequests, "rate_limited") // the sender's bucket
 }
+
+// TestRateLimitSCMWebhook: Git-host deliveries that do not verify are
+// charged to their address like any request without valid credentials.
+func TestRateLimitSCMWebhook(t *testing.T) {
+	h := newHarness(t)
+	h.waitReady(t)
+	h.url = h.serve(t, New(Config{Version: "test", RequestsPerMinute: 1, Burst: 1},
+		Deps{Engine: h.engine, Tokens: NewTokens(nil), Store: h.store, Log: zap.NewNop()}))
+	hook := request{method: "POST", path: "/api/v1/scm/env/webhook", body: `{"action":"closed"}`,
+		header: map[string]string{"X-GitHub-Event": "pull_request"}}
+	wantProblem(t, h.do(t, hook), http.StatusNotFound, "not_found") // env has no Git host provider
+	res := h.do(t, hook)
+	wantProblem(t, res, http.StatusTooManyRequests, "rate_limited")
+	if res.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
