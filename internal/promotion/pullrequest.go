@@ -82,17 +82,15 @@ func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.En
 		Title: fmt.Sprintf("%s: %s ← %s (%s)", p.Application, env.Name, it.rel.Tag, it.rel.ShortDigest()),
 		Body:  e.prBody(ctx, it, env, current, curErr),
 	}
-	pr := PR{Head: branch, Base: base, HeadSHA: res.SHA, State: PROpen}
+	pr, awaiting := PR{Head: branch, Base: base, HeadSHA: res.SHA, State: PROpen}, e.awaitingBuiltin(env, nil)
 	if prov := e.provider(repo.Name); prov != nil {
 		if pr, err = prov.Ensure(ctx, spec); err != nil {
 			e.retry(ctx, p, fmt.Errorf("opening pull request: %w", err))
 			return
 		}
+		awaiting = e.awaiting(env, nil)
 	}
-	p.State, p.Reason = StatePROpen, e.awaiting(env, nil)
-	if e.provider(repo.Name) == nil {
-		p.Reason = e.awaitingBuiltin(env, nil)
-	}
+	p.State, p.Reason = StatePROpen, awaiting
 	p.PRNumber, p.PRURL, p.PRBranch, p.CommitSHA = pr.Number, pr.URL, branch, res.SHA
 	p.NextAttemptAt = e.now().UTC().Add(e.cfg.ReconcileInterval)
 	p.Note = "pull request opened"

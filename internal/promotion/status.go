@@ -140,3 +140,8 @@ func (e *Engine) Promotion(ctx context.Context, id string) (Promotion, error) {
 func (e *Engine) Promotions(ctx context.Context, f PromotionFilter) (Page[Promotion], error) {
 	return e.store.ListPromotions(ctx, f)
 }
+
+// Transitions returns a promotion's history, oldest first.
+func (e *Engine) Transitions(ctx context.Context, id string) ([]Transition, error) {
+	return e.store.Transitions(ctx, id)
+}

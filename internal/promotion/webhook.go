@@ -63,6 +63,7 @@ func (e *Engine) WakeFor(ctx context.Context, repo string, ev Event) error {
 // promotionsOf finds the open pull-request promotions an event is about.
 func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]string, error) {
 	f := PromotionFilter{State: StatePROpen, Limit: 500}
+	bySHA := false // the store cannot select by commit: the loop does
 	switch {
 	case ev.Number > 0:
 		f.PRNumber = ev.Number
@@ -74,6 +75,8 @@ func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]str
 		f.Application, f.Environment = app, env
 	case ev.HeadSHA == "":
 		return nil, nil
+	default:
+		bySHA = true
 	}
 	page, err := e.store.ListPromotions(ctx, f)
 	if err != nil {
@@ -81,7 +84,7 @@ func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]str
 	}
 	var ids []string
 	for _, p := range page.Items {
-		if ev.Number == 0 && ev.HeadRef == "" && p.CommitSHA != ev.HeadSHA {
+		if bySHA && p.CommitSHA != ev.HeadSHA {
 			continue
 		}
 		if ref, ok := e.catalog.find(p.Application); !ok || ref.repo.Name != repo {
@@ -90,9 +93,4 @@ func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]str
 		ids = append(ids, p.ID)
 	}
 	return ids, nil
-}
-
-// Transitions returns a promotion's history, oldest first.
-func (e *Engine) Transitions(ctx context.Context, id string) ([]Transition, error) {
-	return e.store.Transitions(ctx, id)
 }
