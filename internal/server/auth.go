@@ -63,10 +63,10 @@ func (t *Tokens) Replace(ts []config.Token) {
 // Lookup returns the token whose hash matches value. The lookup is by
 // SHA-256, so comparing hashes leaks nothing useful about the token.
 func (t *Tokens) Lookup(value string) (*Token, bool) {
-	sum := sha256.Sum256([]byte(value))
+	h := HashToken(value)
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	tok, ok := t.byHash[hex.EncodeToString(sum[:])]
+	tok, ok := t.byHash[h]
 	return tok, ok
 }
 

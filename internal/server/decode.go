@@ -27,14 +27,9 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
 		return derrors.New(derrors.Invalid, "invalid_json", "Content-Type must be application/json, not %q", ct)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body, err := readBody(c, limit)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return derrors.Wrap(errBodyTooLarge, derrors.TooLarge, "body_too_large",
-				"request body is over the limit of %d bytes", limit)
-		}
-		return derrors.Wrap(err, derrors.Invalid, "invalid_json", "reading request body")
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return derrors.New(derrors.Invalid, "invalid_json", "request body is empty; a JSON object is required")
@@ -54,6 +49,21 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 		return derrors.New(derrors.Invalid, "invalid_json", "request body has data after the JSON object")
 	}
 	return exactMembers(body, v)
+}
+
+// readBody reads the request body, at most limit bytes: over it, a 413
+// body_too_large.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, derrors.Wrap(errBodyTooLarge, derrors.TooLarge, "body_too_large",
+				"request body is over the limit of %d bytes", limit)
+		}
+		return nil, derrors.Wrap(err, derrors.Invalid, "invalid_json", "reading request body")
+	}
+	return body, nil
 }
 
 // exactMembers refuses what encoding/json lets through: a body that is not

@@ -2,9 +2,7 @@ package server
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"net/http"
 	"sync"
 	"time"
 
@@ -81,15 +79,8 @@ func (s *Server) verifyHook() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+		body, err := readBody(c, s.cfg.MaxBodyBytes)
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				err = derrors.Wrap(errBodyTooLarge, derrors.TooLarge, "body_too_large",
-					"request body is over the limit of %d bytes", s.cfg.MaxBodyBytes)
-			} else {
-				err = derrors.Wrap(err, derrors.Invalid, "invalid_json", "reading request body")
-			}
 			_ = c.Error(err)
 			c.Abort()
 			return

@@ -32,7 +32,7 @@ func (s *Server) postPromotion(c *gin.Context) {
 	case req.Release == "" || len(req.Release) > 140 || hasControl(req.Release):
 		_ = c.Error(fieldError("release", "required: a release id, digest or tag"))
 		return
-	case len(req.Reason) > 1000 || hasControl(strings.ReplaceAll(req.Reason, "\n", " ")):
+	case !validReason(req.Reason):
 		_ = c.Error(fieldError("reason", "at most 1000 printable characters"))
 		return
 	}
@@ -46,6 +46,12 @@ func (s *Server) postPromotion(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/promotions/"+p.ID)
 	c.JSON(http.StatusAccepted, toPromotion(p, nil))
+}
+
+// validReason reports whether a promotion's or cancellation's reason is at
+// most 1000 characters without control characters other than newlines.
+func validReason(r string) bool {
+	return len(r) <= 1000 && !hasControl(strings.ReplaceAll(r, "\n", " "))
 }
 
 // approvePromotion approves a built-in pull request:
@@ -69,7 +75,7 @@ func (s *Server) cancelPromotion(c *gin.Context) {
 			return
 		}
 	}
-	if len(req.Reason) > 1000 || hasControl(strings.ReplaceAll(req.Reason, "\n", " ")) {
+	if !validReason(req.Reason) {
 		_ = c.Error(fieldError("reason", "at most 1000 printable characters"))
 		return
 	}
