@@ -17,8 +17,6 @@ import (
 type Server struct {
 	// Listen is the HTTP listen address. Default "127.0.0.1:8080".
 	Listen string `yaml:"listen"`
-	// PublicURL is how callers reach Ferry, used in printed commands and links.
-	PublicURL string `yaml:"publicURL"`
 	// DataDir holds the SQLite store and Git caches. Default "./data".
 	DataDir      string       `yaml:"dataDir"`
 	Store        Store        `yaml:"store"`

@@ -43,10 +43,9 @@ func TestLoadServerFull(t *testing.T) {
 	}
 	zero := d("0s")
 	want := &Server{
-		Listen:    "0.0.0.0:9090",
-		PublicURL: "https://ferry.example.com",
-		DataDir:   "/var/lib/ferry",
-		Store:     Store{Driver: "postgres", DSN: Secret{"postgres://ferry:dsn-password-value@db:5432/ferry", "env:FERRY_TEST_DSN"}},
+		Listen:  "0.0.0.0:9090",
+		DataDir: "/var/lib/ferry",
+		Store:   Store{Driver: "postgres", DSN: Secret{"postgres://ferry:dsn-password-value@db:5432/ferry", "env:FERRY_TEST_DSN"}},
 		Registries: []Registry{
 			{Host: "ghcr.io", Username: "acme-bot", Password: Secret{"ghcr-password-value", "file:testdata/ghcr-password"},
 				AuthHosts: []string{"ghcr-auth.example.com"}},
