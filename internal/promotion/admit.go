@@ -2,7 +2,6 @@ package promotion
 
 import (
 	"context"
-	"time"
 
 	"github.com/ferryhq/ferry/internal/config"
 )
@@ -91,13 +90,4 @@ func (e *Engine) runPR(ctx context.Context, w prWork) {
 		return
 	}
 	e.openPR(ctx, w.it, w.repo, w.env)
-}
-
-// saveOther writes a promotion this worker has not claimed.
-func (e *Engine) saveOther(ctx context.Context, p Promotion) {
-	p.UpdatedAt = e.now().UTC()
-	p.NextAttemptAt = time.Time{}
-	if err := e.store.UpdatePromotion(ctx, "", p); err != nil {
-		e.log.Warn("saving promotion " + p.ID + ": " + err.Error())
-	}
 }

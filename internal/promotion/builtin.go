@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -86,7 +87,7 @@ func (e *Engine) Approve(ctx context.Context, id, actor string) (Promotion, erro
 				"promotion %s is %s; only an open pull request can be approved", id, p.State)
 		}
 		if changed = !slices.Contains(p.Approvers, actor); !changed {
-			return nil
+			return errUnchanged
 		}
 		p.Approvers = append(slices.Clone(p.Approvers), actor)
 		p.Actor, p.Note = actor, "approved by "+actor
@@ -153,9 +154,14 @@ func (e *Engine) checkBuiltin(ctx context.Context, p Promotion) error {
 // that holds the promotion (a look at its pull request, or a merge).
 const busyWait = 10 * time.Second
 
+// errUnchanged from a change given to updateUnleased says there is nothing
+// to write.
+var errUnchanged = errors.New("unchanged")
+
 // updateUnleased applies change to the promotion once no worker holds it,
-// waiting up to busyWait, and writes it. A worker that claims it in between
-// finds its lease gone when it saves; its work is redone from the new state.
+// waiting up to busyWait, and writes it (unless change returns
+// errUnchanged). A worker that claims it in between finds its lease gone
+// when it saves; its work is redone from the new state.
 func (e *Engine) updateUnleased(ctx context.Context, id string, change func(p *Promotion) error) error {
 	deadline := time.Now().Add(busyWait)
 	for {
@@ -165,7 +171,9 @@ func (e *Engine) updateUnleased(ctx context.Context, id string, change func(p *P
 		}
 		now := e.now().UTC()
 		if p.LeaseOwner == "" || !p.LeaseUntil.After(now) {
-			if err := change(&p); err != nil {
+			if err := change(&p); errors.Is(err, errUnchanged) {
+				return nil
+			} else if err != nil {
 				return err
 			}
 			p.LeaseOwner, p.LeaseUntil, p.UpdatedAt = "", time.Time{}, now

@@ -99,11 +99,27 @@ func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.En
 	}
 	e.save(ctx, p)
 	for _, q := range open {
-		if q.ID == p.ID {
-			continue
+		if q.ID != p.ID {
+			e.supersedeOpen(ctx, q.ID, p.ID+" ("+it.rel.Tag+")")
 		}
-		q.State, q.Reason = StateSuperseded, "superseded by promotion "+p.ID+" ("+it.rel.Tag+") in the same pull request"
-		e.saveOther(ctx, q)
+	}
+}
+
+// supersedeOpen marks an older promotion of the same pull request as
+// superseded by newer. Another worker may hold it (a look at the pull
+// request): the change waits for it and is made to what it wrote, so that
+// its save does not undo the change.
+func (e *Engine) supersedeOpen(ctx context.Context, id, newer string) {
+	err := e.updateUnleased(ctx, id, func(q *Promotion) error {
+		if q.State != StatePROpen {
+			return errUnchanged // it ended meanwhile
+		}
+		q.State, q.Reason = StateSuperseded, "superseded by promotion "+newer+" in the same pull request"
+		q.NextAttemptAt = time.Time{}
+		return nil
+	})
+	if err != nil {
+		e.log.Warn("superseding promotion", zap.String("promotion", id), zap.Error(err))
 	}
 }
 
