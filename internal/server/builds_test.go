@@ -149,7 +149,7 @@ func testRejectedBuilds(t *testing.T, h *harness) {
 
 		// 413: over the 1 MiB default limit.
 		{name: "body over the limit", body: jsonBody(h.build("payments", "payments", "1.4.2", "source_branch", strings.Repeat("b", 1<<20))),
-			invalid: true, status: 413, code: "body_too_large"},
+			invalid: true, status: 413, code: "body_too_large", detail: "over the limit of 1048576 bytes"},
 
 		// 404.
 		{name: "unknown application", body: jsonBody(h.build("ghost", "ghost", "1.0.0")), status: 404, code: "unknown_application"},

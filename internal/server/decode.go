@@ -16,8 +16,6 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 )
 
-var errBodyTooLarge = errors.New("body too large")
-
 // maxJSONDepth bounds nesting; a build report is flat.
 const maxJSONDepth = 16
 
@@ -58,7 +56,7 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, derrors.Wrap(errBodyTooLarge, derrors.TooLarge, "body_too_large",
+			return nil, derrors.New(derrors.TooLarge, "body_too_large",
 				"request body is over the limit of %d bytes", limit)
 		}
 		return nil, derrors.Wrap(err, derrors.Invalid, "invalid_json", "reading request body")

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,9 +49,6 @@ func renderError(c *gin.Context, log *zap.Logger) {
 	de, ok := derrors.As(err)
 	if !ok {
 		de = &derrors.Error{Kind: derrors.Internal, Code: "internal", Err: err}
-	}
-	if errors.Is(err, errBodyTooLarge) {
-		de = derrors.New(derrors.TooLarge, "body_too_large", "request body is over the limit")
 	}
 	status := statusOf[de.Kind]
 	detail := de.Detail
