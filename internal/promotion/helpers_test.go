@@ -262,10 +262,7 @@ func (f *fixture) diff(rev string) []string {
 	f.t.Helper()
 	var out []string
 	for _, l := range strings.Split(f.git("diff", "--unified=0", "--no-color", rev+"~1", rev), "\n") {
-		switch {
-		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
-			out = append(out, l)
-		case strings.HasPrefix(l, "+"), strings.HasPrefix(l, "-"):
+		if strings.HasPrefix(l, "+") || strings.HasPrefix(l, "-") { // "+++"/"---" file lines too
 			out = append(out, l)
 		}
 	}

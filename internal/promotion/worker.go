@@ -151,7 +151,7 @@ func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
 		g.items = append(g.items, &item{p: p, rel: rel, app: ref.app, target: t, superseded: superseded})
 	}
 	for _, g := range out {
-		g.items = e.supersede(ctx, g.items)
+		supersede(g.items)
 	}
 	return out
 }
@@ -187,7 +187,7 @@ func newerPromotion(a, b Promotion) bool {
 
 // supersede marks, for each application and environment, every promotion
 // but the newest as superseded by it.
-func (e *Engine) supersede(_ context.Context, items []*item) []*item {
+func supersede(items []*item) {
 	newest := map[string]*item{}
 	for _, it := range items {
 		k := it.p.Application + "\x00" + it.p.Environment
@@ -201,7 +201,6 @@ func (e *Engine) supersede(_ context.Context, items []*item) []*item {
 			it.superseded = "superseded by promotion " + n.p.ID + " (" + n.rel.Tag + ")"
 		}
 	}
-	return items
 }
 
 // save writes a promotion and releases the lease.
