@@ -52,14 +52,19 @@ func ParseRepository(s string) (name.Repository, error) {
 	return repo, nil
 }
 
-func checkTag(repository, tag string) error {
+// CheckTag returns an invalid_tag error unless tag is a valid tag: 1 to 128
+// of [A-Za-z0-9_.-], not starting with '.' or '-'. repository is named in
+// the error.
+func CheckTag(repository, tag string) error {
 	if !tagRE.MatchString(tag) {
 		return derrors.New(derrors.Invalid, "invalid_tag", "invalid tag %q for %s: want 1 to 128 of [A-Za-z0-9_.-], not starting with '.' or '-'", tag, repository)
 	}
 	return nil
 }
 
-func checkDigest(repository, digest string) error {
+// CheckDigest returns an invalid_digest error unless digest is empty or a
+// sha256 or sha512 digest in lowercase hex. repository is named in the error.
+func CheckDigest(repository, digest string) error {
 	if digest != "" && !digestRE.MatchString(digest) {
 		return derrors.New(derrors.Invalid, "invalid_digest", "invalid digest %q for %s: want sha256: and 64 lowercase hex digits, or sha512: and 128", digest, repository)
 	}

@@ -43,10 +43,10 @@ func (v *Verifier) Resolve(ctx context.Context, repository, tag, want string) (s
 	if err != nil {
 		return "", err
 	}
-	if err := checkTag(repository, tag); err != nil {
+	if err := CheckTag(repository, tag); err != nil {
 		return "", err
 	}
-	if err := checkDigest(repository, want); err != nil {
+	if err := CheckDigest(repository, want); err != nil {
 		return "", err
 	}
 	var nopts []name.Option

@@ -18,8 +18,6 @@ import (
 
 var (
 	appNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
-	digestRE  = regexp.MustCompile(`^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`)
 	commitRE  = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
 	// imageRE is the document's ImageRepository: stricter than
 	// registry.ParseRepository about the registry host (which takes "./x").
@@ -100,16 +98,7 @@ func validateBuild(r api.BuildRequest) error {
 		return fieldError("image", "required (the image repository, without tag or digest)")
 	case r.Tag == "":
 		return fieldError("tag", "required")
-	case !tagRE.MatchString(r.Tag):
-		return derrors.New(derrors.Invalid, "invalid_tag", "tag: %q is not a valid tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')", r.Tag)
-	case r.Digest != "" && !digestRE.MatchString(r.Digest):
-		return derrors.New(derrors.Invalid, "invalid_digest", "digest: %q must be sha256: followed by 64 lowercase hex digits", r.Digest)
-	case r.SourceCommit != "" && !commitRE.MatchString(r.SourceCommit):
-		return fieldError("source_commit", "%q is not a commit id (7 to 64 hex digits)", r.SourceCommit)
-	case len(r.SourceBranch) > 255 || hasControl(r.SourceBranch):
-		return fieldError("source_branch", "must be at most 255 printable characters")
-	}
-	if len(r.Image) > maxImageLen {
+	case len(r.Image) > maxImageLen:
 		return derrors.New(derrors.Invalid, "invalid_image", "image: %.40q… is longer than %d characters", r.Image, maxImageLen)
 	}
 	if _, err := registry.ParseRepository(r.Image); err != nil {
@@ -117,6 +106,19 @@ func validateBuild(r api.BuildRequest) error {
 	}
 	if !imageRE.MatchString(r.Image) {
 		return derrors.New(derrors.Invalid, "invalid_image", "image: %q is not a repository such as registry.example.com/acme/payments", r.Image)
+	}
+	// The registry's own checks, as Resolve makes them: one grammar for both.
+	if err := registry.CheckTag(r.Image, r.Tag); err != nil {
+		return err
+	}
+	if err := registry.CheckDigest(r.Image, r.Digest); err != nil {
+		return err
+	}
+	switch {
+	case r.SourceCommit != "" && !commitRE.MatchString(r.SourceCommit):
+		return fieldError("source_commit", "%q is not a commit id (7 to 64 hex digits)", r.SourceCommit)
+	case len(r.SourceBranch) > 255 || hasControl(r.SourceBranch):
+		return fieldError("source_branch", "must be at most 255 printable characters")
 	}
 	for _, f := range [][2]string{{"source_repo", r.SourceRepo}, {"ci_run_url", r.CIRunURL}} {
 		field, v := f[0], f[1]
