@@ -149,6 +149,23 @@ func TestRepoNameFromURL(t *testing.T) {
 	}
 }
 
+// TestParseServerRepositoryURLs: every URL form the README lists is taken,
+// the SSH login user of ssh://git@host/… included.
+func TestParseServerRepositoryURLs(t *testing.T) {
+	for _, u := range []string{
+		"https://github.com/acme/envs.git",
+		"ssh://git@github.com/acme/envs.git",
+		"ssh://git@host:2222/acme/envs.git",
+		"git@github.com:acme/envs.git",
+		"file:///srv/git/envs.git",
+		"/srv/git/envs.git",
+	} {
+		if _, err := ParseServer(strings.NewReader("repositories:\n  - url: " + u + "\n")); err != nil {
+			t.Errorf("url %s: %v", u, err)
+		}
+	}
+}
+
 // valid is a minimal valid config the invalid cases start from.
 const valid = `
 repositories:
@@ -198,6 +215,12 @@ func TestParseServerInvalid(t *testing.T) {
 		{"builds token without applications", valid + "tokens:\n  - name: a\n    sha256: " + hashA + "\n    scopes: [builds:write]\n", []string{"tokens[0].applications: required with builds:write"}},
 		{"batch window too long", valid + "worker: {batchWindow: 2m}\n", []string{"worker.batchWindow: must be between 0s and 1m"}},
 		{"batch window negative", valid + "worker: {batchWindow: -1s}\n", []string{"worker.batchWindow"}},
+		{"negative durations", valid + "worker: {pollInterval: -1s, retryMax: -1s, pipelineRefresh: -1s, reconcileInterval: -1m}\nlimits: {registryTimeout: -1s}\n",
+			[]string{"worker.pollInterval: must not be negative", "worker.retryMax: must not be negative", "worker.pipelineRefresh: must not be negative",
+				"worker.reconcileInterval: must not be negative", "limits.registryTimeout: must not be negative"}},
+		{"negative repository timeout", "repositories:\n  - url: /srv/envs.git\n    timeout: -1s\n", []string{"repositories[0].timeout: must not be negative"}},
+		{"token in https url", "repositories:\n  - url: https://ghp_secret@github.com/acme/envs.git\n", []string{"repositories[0].url: must not embed credentials"}},
+		{"password in ssh url", "repositories:\n  - url: ssh://git:hunter2@github.com/acme/envs.git\n", []string{"repositories[0].url: must not embed credentials"}},
 		{"max batch too big", valid + "worker: {maxBatch: 5000}\n", []string{"worker.maxBatch: must be between 1 and 1000"}},
 		{"lease too short", valid + "worker: {lease: 1s}\n", []string{"worker.lease: must be at least 5s"}},
 		{"bad duration", valid + "worker: {pollInterval: soon}\n", []string{`line 4: "soon" is not a duration`}},

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -204,8 +205,11 @@ func (c *Server) Validate() error {
 		if r.Auth.Token.IsSet() && strings.HasPrefix(r.URL, "http://") && !isLoopbackURL(r.URL) {
 			errs.add(f+".auth.token", "refusing to send a token over plain http to %s", redactURL(r.URL))
 		}
-		if strings.Contains(r.URL, "@") && strings.Contains(r.URL, "://") && strings.Contains(strings.SplitN(r.URL, "@", 2)[0], ":") {
+		if embedsCredentials(r.URL) {
 			errs.add(f+".url", "must not embed credentials; use auth.token")
+		}
+		if r.Timeout < 0 {
+			errs.add(f+".timeout", "must not be negative")
 		}
 		validateProvider(&errs, f+".provider", r.Provider)
 		if strings.HasPrefix(r.PipelineFile, "/") || strings.Contains(r.PipelineFile, "..") {
@@ -252,18 +256,66 @@ func (c *Server) Validate() error {
 	if w.Lease.D() < 5*time.Second {
 		errs.add("worker.lease", "must be at least 5s")
 	}
+	for _, d := range []struct {
+		field string
+		d     Duration
+	}{
+		{"worker.pollInterval", w.PollInterval}, {"worker.retryMax", w.RetryMax},
+		{"worker.pipelineRefresh", w.PipelineRefresh}, {"worker.reconcileInterval", w.ReconcileInterval},
+	} {
+		if d.d < 0 {
+			errs.add(d.field, "must not be negative")
+		}
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		errs.add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
 	}
 	if !slices.Contains([]string{"json", "console"}, c.Log.Format) {
 		errs.add("log.format", "%q is not json or console", c.Log.Format)
 	}
-	if c.Limits.MaxBodyBytes < 1024 {
-		errs.add("limits.maxBodyBytes", "must be at least 1024")
-	}
 	validateLimits(&errs, c.Limits)
 	validateWebhooks(&errs, c.Webhooks)
 	return errs.err()
+}
+
+// validateLimits checks the limits block.
+func validateLimits(errs *fieldErrors, l Limits) {
+	if l.MaxBodyBytes < 1024 {
+		errs.add("limits.maxBodyBytes", "must be at least 1024")
+	}
+	if l.RegistryTimeout < 0 {
+		errs.add("limits.registryTimeout", "must not be negative")
+	}
+	if l.IdempotencyTTL.D() < time.Hour {
+		errs.add("limits.idempotencyTTL", "must be at least 1h")
+	}
+	if l.RequestsPerMinute < 1 {
+		errs.add("limits.requestsPerMinute", "must be at least 1")
+	}
+	if l.Burst < 1 {
+		errs.add("limits.burst", "must be at least 1")
+	}
+}
+
+// embedsCredentials reports whether a repository URL carries a secret in
+// its userinfo: a password, or with http(s) any user (a token put there).
+// The user of ssh://git@host/… is the SSH login, no secret. A URL with an
+// @ that does not parse counts, to be safe.
+func embedsCredentials(raw string) bool {
+	if !strings.Contains(raw, "://") {
+		return false // a path, or scp-like git@host:path
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return strings.Contains(raw, "@")
+	}
+	if u.User == nil {
+		return false
+	}
+	if _, ok := u.User.Password(); ok {
+		return true
+	}
+	return u.Scheme == "http" || u.Scheme == "https"
 }
 
 func validateProvider(errs *fieldErrors, f string, p Provider) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Webhook is a CI system that reports builds with requests signed in the
@@ -69,18 +68,5 @@ func validateWebhooks(errs *fieldErrors, ws []Webhook) {
 		if len(w.Applications) == 0 {
 			errs.add(f+".applications", "required (list application names, or \"*\")")
 		}
-	}
-}
-
-// validateLimits checks the limits block beyond the body size.
-func validateLimits(errs *fieldErrors, l Limits) {
-	if l.IdempotencyTTL.D() < time.Hour {
-		errs.add("limits.idempotencyTTL", "must be at least 1h")
-	}
-	if l.RequestsPerMinute < 1 {
-		errs.add("limits.requestsPerMinute", "must be at least 1")
-	}
-	if l.Burst < 1 {
-		errs.add("limits.burst", "must be at least 1")
 	}
 }
