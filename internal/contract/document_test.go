@@ -211,7 +211,10 @@ func TestProblemCodes(t *testing.T) {
 			Code   string `json:"code"`
 			Title  string `json:"title"`
 		}
-		json.Unmarshal(b, &p)
+		if err := json.Unmarshal(b, &p); err != nil || p.Code == "" {
+			t.Errorf("response %s: example %s is not a problem with a code (%v)", name, b, err)
+			continue
+		}
 		if stableCodes[p.Code] != p.Status || p.Title != http.StatusText(p.Status) {
 			t.Errorf("response %s: example code %q status %d title %q disagree", name, p.Code, p.Status, p.Title)
 		}
