@@ -210,7 +210,9 @@ func TestPurgeIdempotency(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if _, created, _ := h.store.PutIdempotency(ctx, store.IdemRecord{Scope: "token:a", Key: "new", RequestHash: "y"}); created {
+	if _, created, err := h.store.PutIdempotency(ctx, store.IdemRecord{Scope: "token:a", Key: "new", RequestHash: "y"}); err != nil {
+		t.Fatal(err)
+	} else if created {
 		t.Error("a fresh record was purged")
 	}
 }
