@@ -75,9 +75,10 @@ func startDev(ctx context.Context, dataDir, listen, regAddr string) (*devEnv, er
 	}
 	window := config.Duration(200 * time.Millisecond)
 	cfg := &config.Server{
-		Listen:     listen,
-		DataDir:    abs,
-		Registries: []config.Registry{{Host: d.regHost, Insecure: true}},
+		Listen:        listen,
+		DataDir:       abs,
+		AnonymousRead: true,
+		Registries:    []config.Registry{{Host: d.regHost, Insecure: true}},
 		Repositories: []config.Repository{{
 			Name: "env-repo", URL: d.repoPath, Branch: "main",
 			Author: config.Author{Name: "Ferry (dev)", Email: "ferry@localhost"},
@@ -184,7 +185,7 @@ Ferry is running in dev mode.
 
   API          %[1]s/api/v1   (web page: %[1]s/)
   token        %[2]s
-  registry     %[3]s   (in-process; sample images acme/payments:1.4.1 and 1.4.2, acme/checkout:2.1.0, acme/notifier:1.0.0)
+  registry     %[3]s   (in-process; sample images acme/payments:1.4.0 to 1.4.2, acme/checkout:2.0.0 and 2.1.0 (multi-arch), acme/notifier:0.9.1 and 1.0.0)
   env repo     %[4]s   (git clone it to look; ferry.yaml holds the pipeline)
 
 Report a build and wait for its commit in dev:

@@ -64,7 +64,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer func() { _ = log.Sync() }()
-	if err := serve(ctx, cfg, *cfgPath, *dev, log, banner); err != nil {
+	if err := serve(ctx, cfg, *cfgPath, log, banner); err != nil {
 		log.Error("serve", zap.Error(err))
 		fmt.Fprintf(stderr, "ferry serve: %v\n", err)
 		return 1
@@ -74,7 +74,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 
 // serve wires the store, registry, repositories, engine and HTTP server from
 // cfg and runs them until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRead bool, log *zap.Logger, banner func(string)) error {
+func serve(ctx context.Context, cfg *config.Server, cfgPath string, log *zap.Logger, banner func(string)) error {
 	deps, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, anonymousRea
 	srv := server.New(server.Config{
 		MaxBodyBytes:      cfg.Limits.MaxBodyBytes,
 		Version:           version,
-		AnonymousRead:     anonymousRead,
+		AnonymousRead:     cfg.AnonymousRead,
 		IdempotencyTTL:    cfg.Limits.IdempotencyTTL.D(),
 		RequestsPerMinute: cfg.Limits.RequestsPerMinute,
 		Burst:             cfg.Limits.Burst,

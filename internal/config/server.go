@@ -17,6 +17,9 @@ import (
 type Server struct {
 	// Listen is the HTTP listen address. Default "127.0.0.1:8080".
 	Listen string `yaml:"listen"`
+	// AnonymousRead lets requests without a token read the API (GET) and see
+	// the web page at /. Default false: every read needs a token with scope read.
+	AnonymousRead bool `yaml:"anonymousRead"`
 	// DataDir holds the SQLite store and Git caches. Default "./data".
 	DataDir      string       `yaml:"dataDir"`
 	Store        Store        `yaml:"store"`
