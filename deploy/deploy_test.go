@@ -3,7 +3,8 @@
 // replicas are there with the fields that matter, and the config they mount
 // is a valid ferry-server.yaml on PostgreSQL. No cluster, docker or helm
 // binary runs here: the chart is rendered with text/template and the few
-// Helm functions its templates use.
+// Helm functions its templates use, and, for image.digest, with Helm's Go
+// engine through Ferry's render verification.
 package deploy_test
 
 import (
@@ -11,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,6 +23,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ferryhq/ferry/internal/config"
+	"github.com/ferryhq/ferry/internal/manifest"
+	"github.com/ferryhq/ferry/internal/render"
 )
 
 type doc = map[string]any
@@ -332,3 +336,40 @@ func renderChart(t *testing.T, dir string) []doc {
 	}
 	return docs
 }
+
+// TestHelmChartPinsDigest renders the chart with Helm's own engine, as Ferry
+// does, before and after Ferry sets image.tag and image.digest in its
+// values.yaml: the Deployment must run repository:tag@digest and nothing
+// else may change.
+func TestHelmChartPinsDigest(t *testing.T) {
+	files := dirFiles{os.DirFS(".")}
+	const path = "helm/ferry/values.yaml"
+	src, err := files.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &config.Application{Name: "ferry", Image: "ghcr.io/ferryhq/ferry"}
+	img := manifest.Image{Repository: app.Image, Tag: "1.2.3",
+		Digest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+	target := config.Target{Kind: "helm", Path: path}
+	out, changed, err := manifest.Set(path, src, manifest.Target{Kind: manifest.Helm, Image: app.Image}, img)
+	if err != nil || !changed {
+		t.Fatalf("Set: changed=%v err=%v", changed, err)
+	}
+	if !strings.Contains(string(out), `digest: "`+img.Digest+`"`) {
+		t.Fatalf("Set did not write image.digest:\n%s", out)
+	}
+	rep, err := render.New().Verify(files, nil, app, target, out, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Renderer.Kind != "helm" || rep.Images != 1 {
+		t.Errorf("report = %+v, want the chart with one pinned container", rep)
+	}
+}
+
+// dirFiles serves a directory as render.Files.
+type dirFiles struct{ fsys fs.FS }
+
+func (d dirFiles) ReadFile(p string) ([]byte, error)       { return fs.ReadFile(d.fsys, p) }
+func (d dirFiles) ReadDir(p string) ([]fs.DirEntry, error) { return fs.ReadDir(d.fsys, p) }

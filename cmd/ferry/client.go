@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,8 @@ type client struct {
 	base  string
 	token string
 	http  *http.Client
+	// err, when set, is returned by every call: $FERRY_CACERT did not load.
+	err error
 }
 
 func newClient(server, token string, timeout time.Duration) *client {
@@ -32,7 +36,32 @@ func newClient(server, token string, timeout time.Duration) *client {
 	if token == "" {
 		token = os.Getenv("FERRY_TOKEN")
 	}
-	return &client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: timeout}}
+	c := &client{base: strings.TrimRight(server, "/"), token: token, http: &http.Client{Timeout: timeout}}
+	if ca := os.Getenv("FERRY_CACERT"); ca != "" {
+		c.err = c.trustCA(ca)
+	}
+	return c
+}
+
+// trustCA makes the client trust the CA certificates in the PEM file at
+// path, in addition to the system's: for a Ferry serving HTTPS with a
+// certificate of a private CA.
+func (c *client) trustCA(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading CA certificates: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(b) {
+		return fmt.Errorf("reading CA certificates: no PEM certificate in %s", path)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	c.http.Transport = t
+	return nil
 }
 
 // problemError is a problem answer from the server.
@@ -49,15 +78,22 @@ func (e *problemError) Error() string {
 	return fmt.Sprintf("HTTP %d", e.status)
 }
 
-// temporary reports whether trying again later may succeed.
+// temporary reports whether trying again later may succeed: the server or
+// a dependency is unavailable, or the same request (a retry after a crash,
+// say) is still held by an earlier attempt, which Retry-After says when to
+// look at again.
 func (e *problemError) temporary() bool {
 	return e.status == http.StatusServiceUnavailable || e.status == http.StatusTooManyRequests ||
-		e.status == http.StatusBadGateway || e.status == http.StatusGatewayTimeout
+		e.status == http.StatusBadGateway || e.status == http.StatusGatewayTimeout ||
+		e.problem.Code == "request_in_flight"
 }
 
 // do sends a request and decodes a 2xx JSON answer into out. It returns the
 // status code, and a *problemError for 4xx/5xx.
 func (c *client) do(ctx context.Context, method, path string, body any, headers map[string]string, out any) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

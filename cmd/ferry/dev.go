@@ -34,8 +34,11 @@ const exampleHost = "registry.example.com"
 // sample images, a local bare environment repo seeded from the example, and
 // a config for the real server pointing at both.
 type devEnv struct {
-	cfg      *config.Server
-	token    string
+	cfg   *config.Server
+	token string
+	// managers are the release managers' tokens by name (alice, bob): the
+	// bundled pipeline wants two distinct approvers for prod.
+	managers []devManager
 	regHost  string
 	repoPath string
 	regSrv   *http.Server
@@ -73,6 +76,24 @@ func startDev(ctx context.Context, dataDir, listen, regAddr string) (*devEnv, er
 		d.Close()
 		return nil, err
 	}
+	tokens := []config.Token{{
+		Name: "dev", SHA256: server.HashToken(d.token),
+		Scopes:       []string{config.ScopeBuildsWrite, config.ScopePromotionsWrite, config.ScopeRead},
+		Applications: []string{"*"},
+	}}
+	for _, name := range devManagerNames {
+		tok, err := devToken(filepath.Join(abs, name+"-token"))
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.managers = append(d.managers, devManager{name: name, token: tok})
+		tokens = append(tokens, config.Token{
+			Name: name, SHA256: server.HashToken(tok),
+			Scopes:       []string{config.ScopePromotionsWrite, config.ScopeRead},
+			Applications: []string{"*"},
+		})
+	}
 	window := config.Duration(200 * time.Millisecond)
 	cfg := &config.Server{
 		Listen:        listen,
@@ -83,11 +104,7 @@ func startDev(ctx context.Context, dataDir, listen, regAddr string) (*devEnv, er
 			Name: "env-repo", URL: d.repoPath, Branch: "main",
 			Author: config.Author{Name: "Ferry (dev)", Email: "ferry@localhost"},
 		}},
-		Tokens: []config.Token{{
-			Name: "dev", SHA256: server.HashToken(d.token),
-			Scopes:       []string{config.ScopeBuildsWrite, config.ScopePromotionsWrite, config.ScopeRead},
-			Applications: []string{"*"},
-		}},
+		Tokens: tokens,
 		Worker: config.Worker{BatchWindow: &window},
 		Log:    config.Log{Level: "info", Format: "console"},
 	}
@@ -100,12 +117,35 @@ func startDev(ctx context.Context, dataDir, listen, regAddr string) (*devEnv, er
 	return d, nil
 }
 
+// withConsole sets the console block (single sign-on) read from path.
+func (d *devEnv) withConsole(path string) error {
+	c, err := readDevConsole(path)
+	if err != nil {
+		d.Close()
+		return err
+	}
+	d.cfg.Console = c
+	d.cfg.Defaults()
+	if err := d.cfg.Validate(); err != nil {
+		d.Close()
+		return err
+	}
+	return nil
+}
+
 // Close stops the dev registry.
 func (d *devEnv) Close() {
 	if d.regSrv != nil {
 		_ = d.regSrv.Close()
 	}
 }
+
+// devManagerNames name dev mode's release-manager tokens: two, because the
+// bundled pipeline asks two distinct people to approve a prod promotion.
+var devManagerNames = []string{"alice", "bob"}
+
+// devManager is one of dev mode's release managers and their token.
+type devManager struct{ name, token string }
 
 // devToken reads the dev token from path, or makes one, so it stays the
 // same across restarts.
@@ -180,31 +220,35 @@ func seedRepo(path, regHost string) error {
 func (d *devEnv) printBanner(w io.Writer, addr string) {
 	base := "http://" + addr
 	img := d.regHost + "/acme/payments"
+	alice, bob := d.managers[0], d.managers[1]
 	fmt.Fprintf(w, `
 Ferry is running in dev mode.
 
-  API          %[1]s/api/v1   (web page: %[1]s/)
-  token        %[2]s
+  console      %[1]s/   (sign in with a token below to approve, cancel, promote)
+  API          %[1]s/api/v1
+  tokens       dev    %[2]s   (CI: reports builds)
+               %[6]s  %[7]s   (release manager)
+               %[8]s    %[9]s   (release manager)
   registry     %[3]s   (in-process; sample images acme/payments:1.4.0 to 1.4.2, acme/checkout:2.0.0 and 2.1.0 (multi-arch), acme/notifier:0.9.1 and 1.0.0)
   env repo     %[4]s   (git clone it to look; ferry.yaml holds the pipeline)
 
-Report a build and wait for its commit in dev:
+1. Report a build; it lands in dev (a commit):
 
-  FERRY_SERVER=%[1]s FERRY_TOKEN=%[2]s \
-    go run ./cmd/ferry notify --application payments --image %[5]s --tag 1.4.2 --wait 30s
+  export FERRY_SERVER=%[1]s
+  FERRY_TOKEN=%[2]s go run ./cmd/ferry notify --application payments --image %[5]s --tag 1.4.2 --wait 30s
 
-or with curl:
+2. stage is promoted by pull request (built-in here) and wants 1 approval:
 
-  curl -sS -X POST '%[1]s/api/v1/builds?wait=30s' \
-    -H 'Authorization: Bearer %[2]s' -H 'Content-Type: application/json' \
-    -d '{"application":"payments","image":"%[5]s","tag":"1.4.2"}'
+  FERRY_TOKEN=%[7]s go run ./cmd/ferry status payments     # IN FLIGHT: tag, state, promotion id
+  FERRY_TOKEN=%[7]s go run ./cmd/ferry approve <stage promotion id>
 
-Then: ferry status payments · ferry history · git -C %[4]s log -p main
+3. Once stage has merged, prod gets its pull request. prod wants 10 minutes of soak in stage,
+   no weekend freeze (Fri 16:00 to Mon 08:00, Berlin), and 2 distinct approvers: %[6]s and %[8]s.
 
-stage and prod are promoted by pull request (built-in provider here): a build that lands in dev
-opens one for stage; approve it with
+  FERRY_TOKEN=%[7]s go run ./cmd/ferry approve <prod promotion id>   # 1 of 2
+  FERRY_TOKEN=%[9]s go run ./cmd/ferry approve <prod promotion id>   # 2 of 2: merged
 
-  FERRY_SERVER=%[1]s FERRY_TOKEN=%[2]s go run ./cmd/ferry approve <promotion id from ferry history>
+Then: ferry history · git -C %[4]s log --oneline main
 
-`, base, d.token, d.regHost, d.repoPath, img)
+`, base, d.token, d.regHost, d.repoPath, img, alice.name, alice.token, bob.name, bob.token)
 }

@@ -3,43 +3,61 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ferryhq/ferry/internal/manifest"
 )
 
-// runEdit implements "ferry edit": set an image in one YAML file exactly as
-// Ferry would commit it. Exit status: 0 done (or, with --check, nothing to
-// change), 1 with --check when the file would change, 2 on any error.
+// runEdit runs "ferry edit" with args (the flags and arguments after "edit").
 func runEdit(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("edit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var t manifest.Target
-	var kind string
-	fs.StringVar(&kind, "kind", "", "target kind: kustomize, helm, manifest or marker")
-	fs.StringVar(&t.Image, "image-repo", "", "image repository to match (default: the reference's repository)")
-	fs.StringVar(&t.Name, "name", "", "marker name (for --kind marker)")
-	fs.StringVar(&t.RepositoryPath, "repository-path", "", "helm: dotted path of the repository (default image.repository)")
-	fs.StringVar(&t.TagPath, "tag-path", "", "helm: dotted path of the tag (default image.tag)")
-	fs.StringVar(&t.DigestPath, "digest-path", "", "helm: dotted path of the digest (default image.digest)")
-	inPlace := fs.Bool("in-place", false, "rewrite FILE instead of printing it")
-	check := fs.Bool("check", false, "write nothing; exit 1 if FILE would change, 0 if not")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ferry edit --kind KIND [flags] FILE REPO:TAG@DIGEST")
-		fs.PrintDefaults()
+	return run(append([]string{"edit"}, args...), stdout, stderr)
+}
+
+// editOptions are the flags of "ferry edit".
+type editOptions struct {
+	t                      manifest.Target
+	kind, chart            string
+	inPlace, check, verify bool
+}
+
+func newEditCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o editOptions
+	cmd := &cobra.Command{
+		Use:   "edit --kind KIND [flags] FILE REPO:TAG@DIGEST",
+		Short: "Set an image in a YAML file exactly as Ferry would commit it",
+		Long: `Set an image in one YAML file exactly as Ferry would commit it.
+
+Exit status: 0 done (or, with --check, nothing to change), 1 with --check
+when the file would change, 2 on any error.`,
+		Example: `  ferry edit --kind kustomize envs/prod/payments/kustomization.yaml registry.example.com/acme/payments:1.4.2@sha256:…`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return exit(edit(o, args[0], args[1], stdout, stderr))
+		},
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return 2
-	}
-	file, ref := fs.Arg(0), fs.Arg(1)
+	f := cmd.Flags()
+	t := &o.t
+	f.StringVar(&o.kind, "kind", "", "target kind: kustomize, helm, manifest or marker")
+	f.StringVar(&t.Image, "image-repo", "", "image repository to match (default: the reference's repository)")
+	f.StringVar(&t.Name, "name", "", "marker name (for --kind marker)")
+	f.StringVar(&t.RepositoryPath, "repository-path", "", "helm: dotted path of the repository (default image.repository)")
+	f.StringVar(&t.TagPath, "tag-path", "", "helm: dotted path of the tag (default image.tag)")
+	f.StringVar(&t.DigestPath, "digest-path", "", "helm: dotted path of the digest (default image.digest)")
+	f.BoolVar(&o.inPlace, "in-place", false, "rewrite FILE instead of printing it")
+	f.BoolVar(&o.check, "check", false, "write nothing; exit 1 if FILE would change, 0 if not")
+	f.BoolVar(&o.verify, "verify", false, "render FILE's kustomization or chart (the current directory is the repository root) before and after the edit; refuse unless the image renders pinned and nothing else changes")
+	f.StringVar(&o.chart, "chart", "", "helm, with --verify: the chart directory (default: the nearest Chart.yaml at or above FILE)")
+	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions([]string{"kustomize", "helm", "manifest", "marker"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func edit(o editOptions, file, ref string, stdout, stderr io.Writer) int {
+	t, kind, inPlace, check, verify, chart := o.t, o.kind, &o.inPlace, &o.check, &o.verify, &o.chart
 	t.Kind = manifest.Kind(kind)
 	switch t.Kind {
 	case manifest.Kustomize, manifest.Helm, manifest.Manifest, manifest.Marker:
@@ -78,6 +96,12 @@ func runEdit(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "ferry edit: %v\n", err)
 		}
 		return 2
+	}
+	if *verify && changed {
+		if err := verifyEdit(file, *chart, t, out, img); err != nil {
+			fmt.Fprintf(stderr, "ferry edit: %v\n", err)
+			return 2
+		}
 	}
 	switch {
 	case *check:

@@ -9,72 +9,95 @@
 //	ferry status   what runs where
 //	ferry edit     set an image in a YAML file, as Ferry would
 //	ferry reindex  rebuild the store from the repositories' commit trailers
+//	ferry completion bash|zsh|fish|powershell
 //	ferry version
+//
+// The command line is built on cobra/pflag, as kubectl, flux, argocd and helm
+// are: flags may follow positional arguments, and shell completion comes
+// with it.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const usage = `Ferry moves digest-pinned images from CI into an environment repository.
-
-Usage:
-  ferry serve    --config ferry-server.yaml   run the server
-  ferry serve    --dev                        run on an embedded default (local registry and repo)
-  ferry notify   --application APP --image REPO --tag TAG [--digest D] [--wait 2m]
-  ferry promote  --application APP --environment ENV --release ID|DIGEST|TAG [--force] [--reason TEXT]
-  ferry approve  PROMOTION       (built-in pull requests)
-  ferry cancel   PROMOTION [--reason TEXT]
-  ferry history  [--application APP] [--environment ENV] [--state STATE] [--limit N] | PROMOTION
-  ferry status   [APP]
-  ferry edit     --kind KIND FILE REPO:TAG@DIGEST
-  ferry reindex  --config ferry-server.yaml   rebuild releases and promotions from the repos' commit trailers
-  ferry version
-
-Client commands read FERRY_SERVER (default http://127.0.0.1:8080) and FERRY_TOKEN.
-Run "ferry COMMAND --help" for the flags of a command.
-`
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// exitError ends a command with an exit status; it has already said why.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// exit turns a command's documented exit status into cobra's error.
+func exit(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return exitError(code)
+}
+
+// run runs the ferry command line with args and returns the exit status:
+// 0 done, 1 refused or failed, 2 usage, 3 Ferry unreachable or
+// unavailable, 4 notify --wait ended before the commit.
 func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		root.SetOut(stderr)
+		_ = root.Usage()
 		return 2
 	}
-	rest := args[1:]
-	switch args[0] {
-	case "serve":
-		return runServe(rest, stdout, stderr)
-	case "notify":
-		return runNotify(rest, stdout, stderr)
-	case "history":
-		return runHistory(rest, stdout, stderr)
-	case "status":
-		return runStatus(rest, stdout, stderr)
-	case "promote":
-		return runPromote(rest, stdout, stderr)
-	case "approve", "cancel":
-		return runDecide(args[0], rest, stdout, stderr)
-	case "edit":
-		return runEdit(rest, stdout, stderr)
-	case "reindex":
-		return runReindex(rest, stdout, stderr)
-	case "version", "--version":
-		fmt.Fprintf(stdout, "ferry %s (%s, %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	cmd, err := root.ExecuteC()
+	var ee exitError
+	switch {
+	case err == nil:
 		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
+	case errors.As(err, &ee):
+		return int(ee)
 	}
-	fmt.Fprintf(stderr, "ferry: unknown command %q\n\n%s", args[0], usage)
+	// Usage errors: unknown command or flag, wrong number of arguments.
+	fmt.Fprintf(stderr, "%s: %v\nusage: %s\nRun \"%s --help\" for more.\n", cmd.CommandPath(), err, cmd.UseLine(), cmd.CommandPath())
 	return 2
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Ferry moves digest-pinned images from CI into an environment repository",
+		Long: `Ferry moves digest-pinned images from CI into an environment repository.
+
+Client commands read FERRY_SERVER (default http://127.0.0.1:8080), FERRY_TOKEN
+and FERRY_CACERT.`,
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetVersionTemplate(versionLine() + "\n")
+	root.AddGroup(&cobra.Group{ID: "server", Title: "Server:"}, &cobra.Group{ID: "client", Title: "Client:"})
+	for _, c := range []*cobra.Command{newServeCmd(stdout, stderr), newReindexCmd(stdout, stderr), newEditCmd(stdout, stderr)} {
+		c.GroupID = "server"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{newNotifyCmd(stdout, stderr), newPromoteCmd(stdout, stderr),
+		newDecideCmd("approve", stdout, stderr), newDecideCmd("cancel", stdout, stderr),
+		newUnpinCmd(stdout, stderr), newPinsCmd(stdout, stderr),
+		newHistoryCmd(stdout, stderr), newStatusCmd(stdout, stderr), newDoraCmd(stdout, stderr),
+		newSetsCmd(stdout, stderr)} {
+		c.GroupID = "client"
+		root.AddCommand(c)
+	}
+	root.AddCommand(newVersionCmd(stdout))
+	return root
 }

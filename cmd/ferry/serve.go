@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -14,24 +14,52 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/ferryhq/ferry/internal/certreload"
 	"github.com/ferryhq/ferry/internal/config"
+	notifier "github.com/ferryhq/ferry/internal/notify"
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/scm/builtin"
 	"github.com/ferryhq/ferry/internal/server"
+	"github.com/ferryhq/ferry/internal/telemetry"
 )
 
-func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "server config file (ferry-server.yaml)")
-	dev := fs.Bool("dev", false, "run on an embedded default: local registry, local bare repo, SQLite")
-	dataDir := fs.String("data", "./data", "data folder (--dev)")
-	listen := fs.String("listen", "127.0.0.1:8080", "listen address (--dev)")
-	regAddr := fs.String("dev-registry", "127.0.0.1:5050", "address of the in-process registry (--dev)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+func newServeCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve (--config FILE | --dev)",
+		Short: "Run the server",
+		Long: `Run Ferry's server on a config file (see README), or with --dev on an embedded
+default: an in-process registry with sample images, a local bare environment
+repository, SQLite, and tokens printed at start.`,
+		Example: `  ferry serve --config ferry-server.yaml
+  ferry serve --dev --data ./data`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return exit(runServe(o, stdout, stderr)) },
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.cfgPath, "config", "", "server config file (ferry-server.yaml)")
+	f.BoolVar(&o.dev, "dev", false, "run on an embedded default: local registry, local bare repo, SQLite")
+	f.StringVar(&o.dataDir, "data", "./data", "data folder (--dev)")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:8080", "listen address (--dev)")
+	f.StringVar(&o.regAddr, "dev-registry", "127.0.0.1:5050", "address of the in-process registry (--dev)")
+	f.StringVar(&o.devConsole, "dev-console", "", "YAML file with a server config's console: block, e.g. single sign-on (--dev)")
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+	_ = cmd.MarkFlagDirname("data")
+	return cmd
+}
+
+type serveOptions struct {
+	cfgPath, dataDir, listen, regAddr string
+	devConsole                        string
+	dev                               bool
+}
+
+func runServe(o serveOptions, stdout, stderr io.Writer) int {
+	cfgPath, dev, dataDir, listen, regAddr := &o.cfgPath, &o.dev, &o.dataDir, &o.listen, &o.regAddr
 	if (*cfgPath == "") == !*dev {
 		fmt.Fprintln(stderr, "ferry serve: give --config FILE, or --dev")
 		return 2
@@ -47,6 +75,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if *dev {
 		var d *devEnv
 		d, err = startDev(ctx, *dataDir, *listen, *regAddr)
+		if err == nil && o.devConsole != "" {
+			err = d.withConsole(o.devConsole)
+		}
 		if err == nil {
 			defer d.Close()
 			cfg, banner = d.cfg, func(addr string) { d.printBanner(stdout, addr) }
@@ -75,14 +106,30 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // serve wires the store, registry, repositories, engine and HTTP server from
 // cfg and runs them until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg *config.Server, cfgPath string, log *zap.Logger, banner func(string)) error {
-	deps, err := build(ctx, cfg, log)
+	reg := prometheus.NewRegistry()
+	rec := telemetry.New(reg)
+	deps, err := build(ctx, cfg, log, rec)
 	if err != nil {
 		return err
 	}
 	defer deps.store.Close()
+	if sr, ok := deps.store.(telemetry.StatsReader); ok {
+		telemetry.RegisterPromotions(reg, sr)
+	}
+	var snd *notifier.Sender
+	if len(cfg.Notifications.Destinations) > 0 {
+		if snd, err = notifier.New(notifier.Config{Owner: engineConfig(cfg).Owner,
+			FirstRetry: cfg.Notifications.RetryFirst.D(), MaxRetry: cfg.Notifications.RetryMax.D(), Lease: cfg.Notifications.Lease.D()}, cfg.Notifications, deps.store, rec, log.Named("notify")); err != nil {
+			return err
+		}
+	}
 
 	engine := promotion.New(engineConfig(cfg), promotion.Deps{
 		Store: deps.store, Registry: deps.registry, Repos: deps.repos, Providers: deps.providers, Log: log.Named("engine"),
+		Builtin:     builtin.Providers(deps.store, "", log.Named("builtin")),
+		Render:      deps.render,
+		SupplyChain: deps.supplyChain,
+		Deployments: rec,
 	})
 	tokens := server.NewTokens(cfg.Tokens)
 	hooks := server.NewHooks(cfg.Webhooks)
@@ -93,11 +140,27 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, log *zap.Log
 		IdempotencyTTL:    cfg.Limits.IdempotencyTTL.D(),
 		RequestsPerMinute: cfg.Limits.RequestsPerMinute,
 		Burst:             cfg.Limits.Burst,
-	}, server.Deps{Engine: engine, Tokens: tokens, Hooks: hooks, Store: deps.store, Log: log.Named("http")})
+		ConsoleOIDC:       consoleOIDC(cfg.Console.OIDC),
+	}, server.Deps{Engine: engine, Tokens: tokens, Hooks: hooks, Store: deps.store, Log: log.Named("http"),
+		Metrics: reg, Webhooks: rec})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	scheme := "http"
+	if cfg.TLS != nil {
+		certs, err := certreload.New(certreload.Config{
+			CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile, ClientCAFile: cfg.TLS.ClientCAFile,
+		}, log.Named("tls"))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		ln, scheme = tls.NewListener(ln, certs.TLSConfig()), "https"
+	} else if !loopback(ln.Addr()) {
+		log.Warn("serving plain HTTP on a non-loopback address: tokens and webhook signatures travel in clear unless a reverse proxy terminates TLS in front of Ferry; set tls: {certFile, keyFile} to serve HTTPS",
+			zap.String("addr", ln.Addr().String()))
 	}
 	// Requests run under drain, which ends a little after shutdown begins:
 	// a report in flight then has had time to be recorded, and a ?wait=
@@ -119,13 +182,16 @@ func serve(ctx context.Context, cfg *config.Server, cfgPath string, log *zap.Log
 	var wg sync.WaitGroup
 	wg.Go(func() { engine.Run(engineCtx) })
 	wg.Go(func() { srv.PurgeIdempotency(engineCtx, time.Hour) })
+	if snd != nil {
+		wg.Go(func() { snd.Run(engineCtx) })
+	}
 	if cfgPath != "" {
 		wg.Go(func() { reloadSecrets(engineCtx, cfgPath, reloadInterval, tokens, hooks, log) })
 	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("ferry serving", zap.String("addr", ln.Addr().String()), zap.String("version", version),
+	log.Info("ferry serving", zap.String("addr", ln.Addr().String()), zap.String("scheme", scheme), zap.String("version", version),
 		zap.String("store", cfg.Store.Driver), zap.Int("repositories", len(cfg.Repositories)))
 	if banner != nil {
 		banner(ln.Addr().String())
@@ -183,4 +249,10 @@ func engineConfig(cfg *config.Server) promotion.Config {
 		ReconcileInterval: cfg.Worker.ReconcileInterval.D(),
 		ShutdownGrace:     workerGrace,
 	}
+}
+
+// loopback reports whether addr listens on a loopback address only.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }

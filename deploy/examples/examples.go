@@ -4,7 +4,7 @@ package examples
 
 import "embed"
 
-// EnvRepo holds env-repo/, rooted at "env-repo".
+// EnvRepo holds env-repo/, rooted at "env-repo"; "all:" keeps the charts' _helpers.tpl.
 //
-//go:embed env-repo
+//go:embed all:env-repo
 var EnvRepo embed.FS

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferryhq/ferry/internal/gitrepo"
 )
 
 // Promotion modes of an environment.
@@ -22,6 +24,8 @@ const (
 type Pipeline struct {
 	Environments []Environment `yaml:"environments"`
 	Applications []Application `yaml:"applications"`
+	// Sets group applications that move together (see Set).
+	Sets []Set `yaml:"sets"`
 }
 
 // Environment is one stage of the pipeline.
@@ -50,6 +54,22 @@ type Gates struct {
 	// AutoMerge merges the pull request once the host's checks pass and the
 	// gates are met. The built-in provider merges on approval anyway.
 	AutoMerge bool `yaml:"autoMerge"`
+	// Signature requires a signature by an allowed signer (supplychain).
+	Signature *SignatureGate `yaml:"signature"`
+	// Provenance requires SLSA provenance from an allowed builder.
+	Provenance *ProvenanceGate `yaml:"provenance"`
+	// AllowSelfApproval lets the pull request's author, the promotion's
+	// requester and whoever forced it approve it themselves. Off by
+	// default: four eyes.
+	AllowSelfApproval bool `yaml:"allowSelfApproval"`
+	// Approvers, when set, are the only people whose approvals count:
+	// user names, and teams or groups as "team:<name>" (a GitHub team slug
+	// of the repository's organisation, a GitLab group path, a Gitea team
+	// of the repository's organisation), resolved on the Git host.
+	Approvers []string `yaml:"approvers"`
+	// Health holds the promotion until commit statuses are green where the
+	// release came from (see Health); nil: no health gate.
+	Health *Health `yaml:"health"`
 }
 
 // Application is an image and where it is written in each environment.
@@ -75,10 +95,27 @@ type Target struct {
 	Helm *HelmPaths `yaml:"helm"`
 	// Marker is the name in "# ferry:image NAME" markers. Default: the application name.
 	Marker string `yaml:"marker"`
+	// Verify is "render" (render the target before and after the edit and
+	// require the pinned image and no other change; the default when a
+	// kustomization or chart is found) or "edit" (check the edited file only).
+	Verify string `yaml:"verify"`
+	// Chart is the directory of the Helm chart a helm target's values file is
+	// rendered with. Default: the nearest directory holding a Chart.yaml, from
+	// the values file's directory up to the repository root.
+	Chart string `yaml:"chart"`
 }
+
+// Verification modes of a target.
+const (
+	VerifyRender = "render"
+	VerifyEdit   = "edit"
+)
 
 // HelmPaths locate the image in a Helm values file.
 type HelmPaths struct {
+	// Registry, when set, is joined in front of Repository ("registry/repository")
+	// to name the image; by default a "registry" key next to the repository is.
+	Registry   string `yaml:"registry"`
 	Repository string `yaml:"repository"`
 	Tag        string `yaml:"tag"`
 	Digest     string `yaml:"digest"`
@@ -128,15 +165,22 @@ func (p *Pipeline) validate(repoBranch string) error {
 		}
 		if e.Branch == "" {
 			e.Branch = repoBranch
+		} else if err := gitrepo.ValidateBranchName(e.Branch); err != nil {
+			errs.add(f+".branch", "%q is not a valid branch name: %v", e.Branch, err)
 		}
 		if e.Gates.Approvals < 0 {
 			errs.add(f+".gates.approvals", "must not be negative")
 		}
+		validateApprovers(&errs, f+".gates.approvers", e.Gates.Approvers)
+		validateSupplyChain(&errs, f+".gates", e.Gates)
 		for j := range e.Gates.Freeze {
 			if err := e.Gates.Freeze[j].parse(); err != nil {
 				errs.add(fmt.Sprintf("%s.gates.freeze[%d]", f, j), "%v", err)
 			}
 		}
+	}
+	for i := range p.Environments {
+		validateHealth(&errs, fmt.Sprintf("environments[%d]", i), &p.Environments[i])
 	}
 	firsts := 0
 	for i, e := range p.Environments {
@@ -184,6 +228,11 @@ func (p *Pipeline) validate(repoBranch string) error {
 			} else if strings.HasPrefix(t.Path, "/") || strings.Contains("/"+t.Path+"/", "/../") {
 				errs.add(tf+".path", "%q must stay inside the repository", t.Path)
 			}
+			if t.Branch != e.Branch {
+				if err := gitrepo.ValidateBranchName(t.Branch); err != nil {
+					errs.add(tf+".branch", "%q is not a valid branch name: %v", t.Branch, err)
+				}
+			}
 			found := false
 			for _, k := range kinds {
 				found = found || t.Kind == k
@@ -191,8 +240,15 @@ func (p *Pipeline) validate(repoBranch string) error {
 			if !found {
 				errs.add(tf+".kind", "%q is not one of %s", t.Kind, strings.Join(kinds, ", "))
 			}
+			if t.Verify != "" && t.Verify != VerifyRender && t.Verify != VerifyEdit {
+				errs.add(tf+".verify", "%q is not render or edit", t.Verify)
+			}
+			if strings.HasPrefix(t.Chart, "/") || strings.Contains("/"+t.Chart+"/", "/../") {
+				errs.add(tf+".chart", "%q must stay inside the repository", t.Chart)
+			}
 		}
 	}
+	p.validateSets(&errs, apps, envs)
 	return errs.err()
 }
 
@@ -277,6 +333,12 @@ func (a *Application) TargetFor(env, envBranch string) Target {
 		if o.Marker != "" {
 			t.Marker = o.Marker
 		}
+		if o.Verify != "" {
+			t.Verify = o.Verify
+		}
+		if o.Chart != "" {
+			t.Chart = o.Chart
+		}
 	}
 	if t.Branch == "" {
 		t.Branch = envBranch
@@ -286,5 +348,6 @@ func (a *Application) TargetFor(env, envBranch string) Target {
 	}
 	t.Path = strings.NewReplacer("{env}", env, "{app}", a.Name).Replace(t.Path)
 	t.Branch = strings.NewReplacer("{env}", env, "{app}", a.Name).Replace(t.Branch)
+	t.Chart = strings.NewReplacer("{env}", env, "{app}", a.Name).Replace(t.Chart)
 	return t
 }

@@ -17,6 +17,8 @@ import (
 type Server struct {
 	// Listen is the HTTP listen address. Default "127.0.0.1:8080".
 	Listen string `yaml:"listen"`
+	// TLS, when set, makes Ferry serve HTTPS on Listen.
+	TLS *TLS `yaml:"tls"`
 	// AnonymousRead lets requests without a token read the API (GET) and see
 	// the web page at /. Default false: every read needs a token with scope read.
 	AnonymousRead bool `yaml:"anonymousRead"`
@@ -28,9 +30,17 @@ type Server struct {
 	Tokens       []Token      `yaml:"tokens"`
 	// Webhooks are CI senders that sign their build reports.
 	Webhooks []Webhook `yaml:"webhooks"`
-	Worker   Worker    `yaml:"worker"`
-	Log      Log       `yaml:"log"`
-	Limits   Limits    `yaml:"limits"`
+	// Notifications are the outbound messages about promotions.
+	Notifications Notifications `yaml:"notifications"`
+	// Console configures the web console (single sign-on).
+	Console Console `yaml:"console"`
+	Worker  Worker  `yaml:"worker"`
+	Log     Log     `yaml:"log"`
+	Limits  Limits  `yaml:"limits"`
+	// TrustedRoot is the path of a Sigstore trusted_root.json (Fulcio CAs,
+	// Rekor and CT log keys, timestamp authorities) for keyless signature
+	// gates. Ferry never fetches it: update the file to rotate the root.
+	TrustedRoot string `yaml:"trustedRoot"`
 }
 
 // Store chooses the store driver.
@@ -83,28 +93,55 @@ const (
 	ProviderGitHub  = "github"
 	ProviderGitLab  = "gitlab"
 	ProviderGitea   = "gitea"
+	// ProviderBitbucket is Bitbucket Cloud (bitbucket.org).
+	ProviderBitbucket = "bitbucket"
+	// ProviderBitbucketDC is Bitbucket Data Center (or Server), self-hosted.
+	ProviderBitbucketDC = "bitbucket-datacenter"
+	// ProviderAzureDevOps is Azure DevOps Services or Server (Azure Repos).
+	ProviderAzureDevOps = "azure-devops"
 )
 
 // Provider configures pull requests on the repository's Git host.
 type Provider struct {
-	// Kind is builtin (default), github, gitlab or gitea (also Forgejo).
+	// Kind is builtin (default), github, gitlab, gitea (also Forgejo),
+	// bitbucket (Cloud), bitbucket-datacenter or azure-devops.
 	Kind string `yaml:"kind"`
-	// URL is the API base: default https://api.github.com for github and
-	// https://gitlab.com for gitlab; required for gitea and self-hosted hosts.
+	// URL is the API base: default https://api.github.com for github,
+	// https://gitlab.com for gitlab and https://api.bitbucket.org/2.0 for
+	// bitbucket; for azure-devops the organization's URL
+	// (https://dev.azure.com/acme); required for gitea, bitbucket-datacenter
+	// and self-hosted hosts.
 	URL string `yaml:"url"`
-	// Project is "owner/repo" (GitHub, Gitea) or "group/project" (GitLab).
-	// Default: taken from the repository URL.
+	// Project is "owner/repo" (GitHub, Gitea), "group/project" (GitLab),
+	// "workspace/repo" (Bitbucket Cloud), "PROJECTKEY/repo" (Bitbucket Data
+	// Center) or "project/repo" (Azure DevOps). Default: taken from the
+	// repository URL.
 	Project string `yaml:"project"`
 	// Token is an API token (GitHub: contents and pull requests write;
-	// GitLab: api scope; Gitea: repository write).
+	// GitLab: api scope; Gitea: repository write; Bitbucket Cloud: a
+	// repository access token, or an app password with Username; Bitbucket
+	// Data Center: an HTTP access token; Azure DevOps: a personal access
+	// token with Code read & write).
 	Token Secret `yaml:"token"`
+	// Username, when set, sends Token as the password of HTTP basic auth
+	// (Bitbucket Cloud app passwords and API tokens, Bitbucket Data Center
+	// personal tokens of that user); only for bitbucket and
+	// bitbucket-datacenter.
+	Username string `yaml:"username"`
+	// WebhookUsername is the basic-auth user name Azure DevOps service hooks
+	// send, with WebhookSecret as the password; only for azure-devops.
+	WebhookUsername string `yaml:"webhookUsername"`
 	// App authenticates as a GitHub App installation instead of a token.
 	App *GitHubApp `yaml:"app"`
-	// WebhookSecret verifies the host's webhooks (GitHub and Gitea HMAC,
-	// GitLab X-Gitlab-Token).
+	// WebhookSecret verifies the host's webhooks (GitHub, Gitea and
+	// Bitbucket HMAC, GitLab X-Gitlab-Token, Azure DevOps basic-auth
+	// password).
 	WebhookSecret Secret `yaml:"webhookSecret"`
 	// RequestsPerMinute bounds content-creating calls to the host. Default 60.
 	RequestsPerMinute int `yaml:"requestsPerMinute"`
+	// Timeout bounds one call to the host's API (all of its requests).
+	// Default 15s.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // GitHubApp is a GitHub App installation.
@@ -141,8 +178,13 @@ type Token struct {
 	SHA256 string `yaml:"sha256"`
 	// Scopes: "builds:write", "promotions:write", "read".
 	Scopes []string `yaml:"scopes"`
-	// Applications limits builds:write to these applications; "*" means all.
+	// Applications limits builds:write, and promotions:write (promote,
+	// approve, cancel), to these applications; "*" means all. Without it a
+	// promotions:write token may act on every application.
 	Applications []string `yaml:"applications"`
+	// Environments limits promotions:write to these environments, e.g. a
+	// release manager's token for prod only; "*" or none means all.
+	Environments []string `yaml:"environments"`
 }
 
 // Worker tunes the promotion worker.

@@ -4,8 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,123 +15,15 @@ const (
 	ScopeBuildsWrite     = "builds:write"
 	ScopePromotionsWrite = "promotions:write"
 	ScopeRead            = "read"
+	// ScopeStatusesWrite posts commit statuses (POST /api/v1/statuses) for
+	// the health gate of repositories on plain Git servers.
+	ScopeStatusesWrite = "statuses:write"
 )
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	hostRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:]+\](:[0-9]{1,5})?$`)
 )
-
-// Defaults fills unset fields with their documented defaults.
-func (c *Server) Defaults() {
-	if c.Listen == "" {
-		c.Listen = "127.0.0.1:8080"
-	}
-	if c.DataDir == "" {
-		c.DataDir = "./data"
-	}
-	if c.Store.Driver == "" {
-		c.Store.Driver = "sqlite"
-	}
-	if c.Store.Driver == "sqlite" && !c.Store.DSN.IsSet() {
-		c.Store.DSN = Secret{value: filepath.Join(c.DataDir, "ferry.db"), source: "default"}
-	}
-	for i := range c.Repositories {
-		r := &c.Repositories[i]
-		if r.Branch == "" {
-			r.Branch = "main"
-		}
-		if r.PipelineFile == "" {
-			r.PipelineFile = "ferry.yaml"
-		}
-		if r.Name == "" {
-			r.Name = repoNameFromURL(r.URL)
-		}
-		if r.Author.Name == "" {
-			r.Author.Name = "Ferry"
-		}
-		if r.Author.Email == "" {
-			r.Author.Email = "ferry@localhost"
-		}
-		if r.Auth.Token.IsSet() && r.Auth.Username == "" {
-			r.Auth.Username = "x-access-token"
-		}
-		if r.Timeout == 0 {
-			r.Timeout = Duration(30 * time.Second)
-		}
-		p := &r.Provider
-		if p.Kind == "" {
-			p.Kind = ProviderBuiltin
-		}
-		if p.URL == "" {
-			switch p.Kind {
-			case ProviderGitHub:
-				p.URL = "https://api.github.com"
-			case ProviderGitLab:
-				p.URL = "https://gitlab.com"
-			}
-		}
-		if p.Project == "" {
-			p.Project = projectFromURL(r.URL)
-		}
-		if p.RequestsPerMinute == 0 {
-			p.RequestsPerMinute = 60
-		}
-	}
-	w := &c.Worker
-	if w.BatchWindow == nil {
-		d := Duration(time.Second)
-		w.BatchWindow = &d
-	}
-	if w.PollInterval == 0 {
-		w.PollInterval = Duration(2 * time.Second)
-	}
-	if w.Lease == 0 {
-		w.Lease = Duration(2 * time.Minute)
-	}
-	if w.MaxBatch == 0 {
-		w.MaxBatch = 100
-	}
-	if w.RetryMax == 0 {
-		w.RetryMax = Duration(5 * time.Minute)
-	}
-	if w.ReconcileInterval == 0 {
-		w.ReconcileInterval = Duration(time.Minute)
-	}
-	if w.PipelineRefresh == 0 {
-		w.PipelineRefresh = Duration(30 * time.Second)
-	}
-	if c.Log.Level == "" {
-		c.Log.Level = "info"
-	}
-	if c.Log.Format == "" {
-		c.Log.Format = "json"
-	}
-	if c.Limits.MaxBodyBytes == 0 {
-		c.Limits.MaxBodyBytes = 1 << 20
-	}
-	if c.Limits.RegistryTimeout == 0 {
-		c.Limits.RegistryTimeout = Duration(10 * time.Second)
-	}
-	if c.Limits.IdempotencyTTL == 0 {
-		c.Limits.IdempotencyTTL = Duration(24 * time.Hour)
-	}
-	if c.Limits.RequestsPerMinute == 0 {
-		c.Limits.RequestsPerMinute = 600
-	}
-	if c.Limits.Burst == 0 {
-		c.Limits.Burst = c.Limits.RequestsPerMinute
-	}
-}
-
-// repoNameFromURL gives "envs" for "https://host/acme/envs.git".
-func repoNameFromURL(u string) string {
-	u = strings.TrimSuffix(strings.TrimRight(u, "/"), ".git")
-	if i := strings.LastIndexAny(u, "/:"); i >= 0 {
-		u = u[i+1:]
-	}
-	return strings.ToLower(u)
-}
 
 // fieldErrors collects "field: problem" messages.
 type fieldErrors []string
@@ -155,16 +45,38 @@ func (c *Server) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs.add("listen", "%q is not host:port", c.Listen)
 	}
-	switch c.Store.Driver {
+	validateStore(&errs, c.Store)
+	validateRegistries(&errs, c.Registries)
+	validateRepositories(&errs, c.Repositories)
+	validateTokens(&errs, c.Tokens)
+	validateWorker(&errs, c.Worker)
+	validateLog(&errs, c.Log)
+	validateLimits(&errs, c.Limits)
+	validateWebhooks(&errs, c.Webhooks)
+	validateNotifications(&errs, c.Notifications)
+	validateConsole(&errs, c.Console)
+	validateTLS(&errs, c.TLS)
+	validateTrustedRoot(&errs, c.TrustedRoot)
+	return errs.err()
+}
+
+// validateStore checks the store block.
+func validateStore(errs *fieldErrors, st Store) {
+	switch st.Driver {
 	case "sqlite", "postgres":
-		if !c.Store.DSN.IsSet() {
-			errs.add("store.dsn", "required for driver %s", c.Store.Driver)
+		if !st.DSN.IsSet() {
+			errs.add("store.dsn", "required for driver %s", st.Driver)
 		}
 	default:
-		errs.add("store.driver", "%q is not sqlite or postgres", c.Store.Driver)
+		errs.add("store.driver", "%q is not sqlite or postgres", st.Driver)
 	}
+}
+
+// validateRegistries checks the registries: each host once, and one way
+// to authenticate.
+func validateRegistries(errs *fieldErrors, rs []Registry) {
 	hosts := map[string]bool{}
-	for i, r := range c.Registries {
+	for i, r := range rs {
 		f := fmt.Sprintf("registries[%d]", i)
 		switch {
 		case r.Host == "":
@@ -184,11 +96,16 @@ func (c *Server) Validate() error {
 			errs.add(f+".token", "set token or username/password, not both")
 		}
 	}
-	if len(c.Repositories) == 0 {
+}
+
+// validateRepositories checks the environment repositories: at least one,
+// names unique.
+func validateRepositories(errs *fieldErrors, rs []Repository) {
+	if len(rs) == 0 {
 		errs.add("repositories", "at least one environment repository is required")
 	}
 	names := map[string]bool{}
-	for i, r := range c.Repositories {
+	for i, r := range rs {
 		f := fmt.Sprintf("repositories[%d]", i)
 		if r.URL == "" {
 			errs.add(f+".url", "required")
@@ -199,26 +116,16 @@ func (c *Server) Validate() error {
 			errs.add(f+".name", "%q is used twice", r.Name)
 		}
 		names[r.Name] = true
-		if r.Auth.Token.IsSet() && r.Auth.SSHKey.IsSet() {
-			errs.add(f+".auth", "set token or sshKey, not both")
-		}
-		if r.Auth.Token.IsSet() && strings.HasPrefix(r.URL, "http://") && !isLoopbackURL(r.URL) {
-			errs.add(f+".auth.token", "refusing to send a token over plain http to %s", redactURL(r.URL))
-		}
-		if embedsCredentials(r.URL) {
-			errs.add(f+".url", "must not embed credentials; use auth.token")
-		}
-		if r.Timeout < 0 {
-			errs.add(f+".timeout", "must not be negative")
-		}
-		validateProvider(&errs, f+".provider", r.Provider)
-		if strings.HasPrefix(r.PipelineFile, "/") || strings.Contains(r.PipelineFile, "..") {
-			errs.add(f+".pipelineFile", "%q must be a path inside the repository", r.PipelineFile)
-		}
+		validateRepository(errs, f, r)
 	}
+}
+
+// validateTokens checks the API tokens: names and hashes unique, known
+// scopes.
+func validateTokens(errs *fieldErrors, ts []Token) {
 	tokenNames := map[string]bool{}
 	hashes := map[string]bool{}
-	for i, t := range c.Tokens {
+	for i, t := range ts {
 		f := fmt.Sprintf("tokens[%d]", i)
 		if t.Name == "" {
 			errs.add(f+".name", "required")
@@ -235,18 +142,29 @@ func (c *Server) Validate() error {
 		}
 		hashes[strings.ToLower(t.SHA256)] = true
 		if len(t.Scopes) == 0 {
-			errs.add(f+".scopes", "at least one of %s, %s, %s", ScopeBuildsWrite, ScopePromotionsWrite, ScopeRead)
+			errs.add(f+".scopes", "at least one of %s, %s, %s, %s", ScopeBuildsWrite, ScopePromotionsWrite, ScopeRead, ScopeStatusesWrite)
 		}
 		for _, s := range t.Scopes {
-			if !slices.Contains([]string{ScopeBuildsWrite, ScopePromotionsWrite, ScopeRead}, s) {
+			if !slices.Contains([]string{ScopeBuildsWrite, ScopePromotionsWrite, ScopeRead, ScopeStatusesWrite}, s) {
 				errs.add(f+".scopes", "unknown scope %q", s)
 			}
 		}
 		if slices.Contains(t.Scopes, ScopeBuildsWrite) && len(t.Applications) == 0 {
 			errs.add(f+".applications", "required with builds:write (list application names, or \"*\")")
 		}
+		for j, env := range t.Environments {
+			if env == "" {
+				errs.add(fmt.Sprintf("%s.environments[%d]", f, j), "must not be empty")
+			}
+		}
+		if len(t.Environments) > 0 && !slices.Contains(t.Scopes, ScopePromotionsWrite) {
+			errs.add(f+".environments", "limits %s only; the token lacks it", ScopePromotionsWrite)
+		}
 	}
-	w := c.Worker
+}
+
+// validateWorker checks the worker block.
+func validateWorker(errs *fieldErrors, w Worker) {
 	if w.BatchWindow != nil && (w.BatchWindow.D() < 0 || w.BatchWindow.D() > time.Minute) {
 		errs.add("worker.batchWindow", "must be between 0s and 1m")
 	}
@@ -267,15 +185,16 @@ func (c *Server) Validate() error {
 			errs.add(d.field, "must not be negative")
 		}
 	}
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
-		errs.add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+}
+
+// validateLog checks the log block.
+func validateLog(errs *fieldErrors, l Log) {
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, l.Level) {
+		errs.add("log.level", "%q is not debug, info, warn or error", l.Level)
 	}
-	if !slices.Contains([]string{"json", "console"}, c.Log.Format) {
-		errs.add("log.format", "%q is not json or console", c.Log.Format)
+	if !slices.Contains([]string{"json", "console"}, l.Format) {
+		errs.add("log.format", "%q is not json or console", l.Format)
 	}
-	validateLimits(&errs, c.Limits)
-	validateWebhooks(&errs, c.Webhooks)
-	return errs.err()
 }
 
 // validateLimits checks the limits block.
@@ -295,101 +214,4 @@ func validateLimits(errs *fieldErrors, l Limits) {
 	if l.Burst < 1 {
 		errs.add("limits.burst", "must be at least 1")
 	}
-}
-
-// embedsCredentials reports whether a repository URL carries a secret in
-// its userinfo: a password, or with http(s) any user (a token put there).
-// The user of ssh://git@host/… is the SSH login, no secret. A URL with an
-// @ that does not parse counts, to be safe.
-func embedsCredentials(raw string) bool {
-	if !strings.Contains(raw, "://") {
-		return false // a path, or scp-like git@host:path
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return strings.Contains(raw, "@")
-	}
-	if u.User == nil {
-		return false
-	}
-	if _, ok := u.User.Password(); ok {
-		return true
-	}
-	return u.Scheme == "http" || u.Scheme == "https"
-}
-
-func validateProvider(errs *fieldErrors, f string, p Provider) {
-	switch p.Kind {
-	case ProviderBuiltin:
-		return
-	case ProviderGitHub, ProviderGitLab, ProviderGitea:
-	default:
-		errs.add(f+".kind", "%q is not builtin, github, gitlab or gitea", p.Kind)
-		return
-	}
-	if p.URL == "" {
-		errs.add(f+".url", "required for %s (the API base URL)", p.Kind)
-	} else if !strings.HasPrefix(p.URL, "https://") && !(strings.HasPrefix(p.URL, "http://") && isLoopbackURL(p.URL)) {
-		errs.add(f+".url", "%q must be an https URL", redactURL(p.URL))
-	}
-	if p.Project == "" || !strings.Contains(p.Project, "/") {
-		errs.add(f+".project", "required: owner/repo (could not take it from the repository URL)")
-	}
-	switch {
-	case p.App != nil && p.Kind != ProviderGitHub:
-		errs.add(f+".app", "only for github")
-	case p.App != nil && (p.App.AppID == 0 || p.App.InstallationID == 0 || !p.App.PrivateKey.IsSet()):
-		errs.add(f+".app", "appID, installationID and privateKey are required")
-	case p.App == nil && !p.Token.IsSet():
-		errs.add(f+".token", "required for %s", p.Kind)
-	case p.App != nil && p.Token.IsSet():
-		errs.add(f+".token", "set token or app, not both")
-	}
-	if !p.WebhookSecret.IsSet() {
-		errs.add(f+".webhookSecret", "required: Ferry learns about merges from the host's webhooks")
-	}
-	if p.RequestsPerMinute < 1 || p.RequestsPerMinute > 5000 {
-		errs.add(f+".requestsPerMinute", "must be between 1 and 5000")
-	}
-}
-
-// projectFromURL gives "acme/envs" for https://host/acme/envs.git and
-// git@host:acme/envs.git.
-func projectFromURL(u string) string {
-	u = strings.TrimSuffix(strings.TrimRight(u, "/"), ".git")
-	if i := strings.Index(u, "://"); i >= 0 {
-		u = u[i+3:]
-		if j := strings.Index(u, "/"); j >= 0 {
-			return u[j+1:]
-		}
-		return ""
-	}
-	if i := strings.Index(u, ":"); i >= 0 && !strings.HasPrefix(u, "/") {
-		return u[i+1:]
-	}
-	return ""
-}
-
-func isLoopbackURL(u string) bool {
-	rest := strings.TrimPrefix(u, "http://")
-	host := strings.SplitN(rest, "/", 2)[0]
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// redactURL drops userinfo from a URL for messages.
-func redactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if j := strings.Index(rest, "@"); j >= 0 && j < strings.IndexAny(rest+"/", "/") {
-			return u[:i+3] + "***@" + rest[j+1:]
-		}
-	}
-	return u
 }

@@ -1,10 +1,9 @@
 package config
 
 import (
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/ferryhq/ferry/internal/stdwebhook"
 )
 
 // Webhook is a CI system that reports builds with requests signed in the
@@ -19,29 +18,6 @@ type Webhook struct {
 	Secrets []Secret `yaml:"secrets"`
 	// Applications the sender may report builds for; "*" means all.
 	Applications []string `yaml:"applications"`
-}
-
-// webhookSecretPrefix starts every Standard Webhooks secret.
-const webhookSecretPrefix = "whsec_"
-
-// minWebhookKey is the shortest signing key accepted, in bytes; Standard
-// Webhooks asks for 24 to 64.
-const minWebhookKey = 24
-
-// WebhookKey decodes a whsec_<base64> secret into its HMAC key.
-func WebhookKey(secret string) ([]byte, error) {
-	b64, ok := strings.CutPrefix(secret, webhookSecretPrefix)
-	if !ok {
-		return nil, errors.New("must start with " + webhookSecretPrefix)
-	}
-	key, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		return nil, errors.New("is not " + webhookSecretPrefix + " followed by standard base64")
-	}
-	if len(key) < minWebhookKey || len(key) > 64 {
-		return nil, fmt.Errorf("must decode to %d to 64 bytes, not %d", minWebhookKey, len(key))
-	}
-	return key, nil
 }
 
 // validateWebhooks checks the webhooks[] entries.
@@ -61,7 +37,7 @@ func validateWebhooks(errs *fieldErrors, ws []Webhook) {
 		}
 		for j, s := range w.Secrets {
 			// The error names the field and the rule, never the value.
-			if _, err := WebhookKey(s.Value()); err != nil {
+			if _, err := stdwebhook.ParseSecret(s.Value()); err != nil {
 				errs.add(fmt.Sprintf("%s.secrets[%d]", f, j), "%v", err)
 			}
 		}

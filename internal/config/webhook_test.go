@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ferryhq/ferry/internal/stdwebhook"
 )
 
 // whsec is a whsec_ secret whose key is n bytes long.
@@ -24,7 +26,7 @@ func TestParseServerWebhooks(t *testing.T) {
 		t.Fatalf("webhooks = %+v", c.Webhooks)
 	}
 	for i, want := range []int{24, 32} {
-		key, err := WebhookKey(c.Webhooks[0].Secrets[i].Value())
+		key, err := stdwebhook.ParseSecret(c.Webhooks[0].Secrets[i].Value())
 		if err != nil || len(key) != want {
 			t.Errorf("secrets[%d]: key of %d bytes, err %v; want %d bytes", i, len(key), err, want)
 		}

@@ -36,23 +36,33 @@ func TestDocumentValidates(t *testing.T) {
 func TestOperations(t *testing.T) {
 	doc := New(t).Doc()
 	want := map[string]string{
-		"POST /api/v1/builds":                  "createBuild",
-		"POST /api/v1/hooks/{sender}/builds":   "createBuildFromWebhook",
-		"GET /api/v1/releases":                 "listReleases",
-		"GET /api/v1/releases/{id}":            "getRelease",
-		"GET /api/v1/promotions":               "listPromotions",
-		"GET /api/v1/promotions/{id}":          "getPromotion",
-		"POST /api/v1/promotions":              "createPromotion",
-		"POST /api/v1/promotions/{id}/approve": "approvePromotion",
-		"POST /api/v1/promotions/{id}/cancel":  "cancelPromotion",
-		"POST /api/v1/scm/{repo}/webhook":      "receiveSCMWebhook",
-		"GET /api/v1/applications":             "listApplications",
-		"GET /api/v1/applications/{name}":      "getApplication",
-		"GET /healthz":                         "getHealthz",
-		"GET /readyz":                          "getReadyz",
-		"GET /metrics":                         "getMetrics",
-		"GET /":                                "getIndex",
-		"GET /openapi.yaml":                    "getOpenAPI",
+		"POST /api/v1/builds":                             "createBuild",
+		"POST /api/v1/hooks/{sender}/builds":              "createBuildFromWebhook",
+		"GET /api/v1/releases":                            "listReleases",
+		"POST /api/v1/release-sets":                       "createSetRelease",
+		"GET /api/v1/release-sets":                        "listSetReleases",
+		"GET /api/v1/release-sets/{id}":                   "getSetRelease",
+		"POST /api/v1/release-sets/{id}/promote":          "promoteSetRelease",
+		"GET /api/v1/releases/{id}":                       "getRelease",
+		"GET /api/v1/promotions":                          "listPromotions",
+		"GET /api/v1/promotions/{id}":                     "getPromotion",
+		"POST /api/v1/promotions":                         "createPromotion",
+		"POST /api/v1/promotions/{id}/approve":            "approvePromotion",
+		"POST /api/v1/promotions/{id}/cancel":             "cancelPromotion",
+		"POST /api/v1/scm/{repo}/webhook":                 "receiveSCMWebhook",
+		"GET /api/v1/applications":                        "listApplications",
+		"GET /api/v1/applications/{name}":                 "getApplication",
+		"GET /api/v1/deliveries":                          "listDeliveries",
+		"POST /api/v1/deliveries/{id}/redeliver":          "redeliverDelivery",
+		"POST /api/v1/statuses":                           "postStatus",
+		"GET /api/v1/pins":                                "listPins",
+		"DELETE /api/v1/pins/{application}/{environment}": "deletePin",
+		"GET /api/v1/metrics/dora":                        "getDoraMetrics",
+		"GET /healthz":                                    "getHealthz",
+		"GET /readyz":                                     "getReadyz",
+		"GET /metrics":                                    "getMetrics",
+		"GET /":                                           "getIndex",
+		"GET /openapi.yaml":                               "getOpenAPI",
 	}
 	got := make(map[string]string)
 	for path, item := range doc.Paths.Map() {
@@ -135,10 +145,12 @@ func checkSecurity(t *testing.T, doc *openapi3.T, path string, op *openapi3.Oper
 	}
 	want := "read"
 	switch op.OperationID {
-	case "createBuild":
+	case "createBuild", "createSetRelease":
 		want = "builds:write"
-	case "createPromotion", "approvePromotion", "cancelPromotion":
+	case "createPromotion", "promoteSetRelease", "approvePromotion", "cancelPromotion", "redeliverDelivery", "deletePin":
 		want = "promotions:write"
+	case "postStatus":
+		want = "statuses:write"
 	}
 	if len(sec) != 1 || !slices.Equal(sec[0]["bearerAuth"], []string{want}) {
 		t.Errorf("security %v, want bearerAuth with scope %q", sec, want)
@@ -177,6 +189,8 @@ var stableCodes = map[string]int{
 	"not_approvable": 409, "not_cancellable": 409, "hosted_pull_request": 409, "promotion_busy": 409,
 	"invalid_webhook": 400, "idempotency_key_exhausted": 409, "store_unavailable": 503,
 	"rate_limited": 429, "not_ready": 503, "method_not_allowed": 405, "internal": 500,
+	"signature_required": 422, "provenance_required": 422, "provenance_source_mismatch": 422,
+	"supply_chain_policy_invalid": 422, "not_pinned": 404, "unknown_set": 404, "release_set_refused": 422,
 }
 
 // TestProblemCodes checks the Problem description lists exactly the stable

@@ -21,22 +21,47 @@ var apiSchemas = map[string]struct {
 	typ    reflect.Type
 	schema string
 }{
-	"BuildRequest":       {reflect.TypeFor[api.BuildRequest](), "BuildRequest"},
-	"BuildResponse":      {reflect.TypeFor[api.BuildResponse](), "BuildResponse"},
-	"Release":            {reflect.TypeFor[api.Release](), "Release"},
-	"Promotion":          {reflect.TypeFor[api.Promotion](), "Promotion"},
-	"ReleaseList":        {reflect.TypeFor[api.ReleaseList](), "ReleaseList"},
-	"PromotionList":      {reflect.TypeFor[api.PromotionList](), "PromotionList"},
-	"ApplicationList":    {reflect.TypeFor[api.ApplicationList](), "ApplicationList"},
-	"ApplicationSummary": {reflect.TypeFor[api.ApplicationSummary](), "ApplicationSummary"},
-	"Application":        {reflect.TypeFor[api.Application](), "Application"},
-	"EnvironmentStatus":  {reflect.TypeFor[api.EnvironmentStatus](), "EnvironmentStatus"},
-	"Image":              {reflect.TypeFor[api.Image](), "Image"},
-	"Problem":            {reflect.TypeFor[api.Problem](), "Problem"},
-	"Event":              {reflect.TypeFor[api.Event](), "Event"},
-	"PromotionRequest":   {reflect.TypeFor[api.PromotionRequest](), "PromotionRequest"},
-	"CancelRequest":      {reflect.TypeFor[api.CancelRequest](), "CancelRequest"},
-	"WebhookResponse":    {reflect.TypeFor[api.WebhookResponse](), "WebhookResponse"},
+	"BuildRequest":        {reflect.TypeFor[api.BuildRequest](), "BuildRequest"},
+	"BuildResponse":       {reflect.TypeFor[api.BuildResponse](), "BuildResponse"},
+	"Release":             {reflect.TypeFor[api.Release](), "Release"},
+	"Promotion":           {reflect.TypeFor[api.Promotion](), "Promotion"},
+	"ReleaseList":         {reflect.TypeFor[api.ReleaseList](), "ReleaseList"},
+	"PromotionList":       {reflect.TypeFor[api.PromotionList](), "PromotionList"},
+	"ApplicationList":     {reflect.TypeFor[api.ApplicationList](), "ApplicationList"},
+	"ApplicationSummary":  {reflect.TypeFor[api.ApplicationSummary](), "ApplicationSummary"},
+	"Application":         {reflect.TypeFor[api.Application](), "Application"},
+	"EnvironmentStatus":   {reflect.TypeFor[api.EnvironmentStatus](), "EnvironmentStatus"},
+	"Image":               {reflect.TypeFor[api.Image](), "Image"},
+	"Problem":             {reflect.TypeFor[api.Problem](), "Problem"},
+	"Event":               {reflect.TypeFor[api.Event](), "Event"},
+	"PromotionRequest":    {reflect.TypeFor[api.PromotionRequest](), "PromotionRequest"},
+	"CancelRequest":       {reflect.TypeFor[api.CancelRequest](), "CancelRequest"},
+	"WebhookResponse":     {reflect.TypeFor[api.WebhookResponse](), "WebhookResponse"},
+	"Verification":        {reflect.TypeFor[api.Verification](), "Verification"},
+	"Signer":              {reflect.TypeFor[api.Signer](), "Signer"},
+	"Provenance":          {reflect.TypeFor[api.Provenance](), "Provenance"},
+	"Delivery":            {reflect.TypeFor[api.Delivery](), "Delivery"},
+	"DeliveryList":        {reflect.TypeFor[api.DeliveryList](), "DeliveryList"},
+	"DoraReport":          {reflect.TypeFor[api.DoraReport](), "DoraReport"},
+	"DoraEnvironment":     {reflect.TypeFor[api.DoraEnvironment](), "DoraEnvironment"},
+	"DoraBucket":          {reflect.TypeFor[api.DoraBucket](), "DoraBucket"},
+	"DoraTotals":          {reflect.TypeFor[api.DoraTotals](), "DoraTotals"},
+	"Preview":             {reflect.TypeFor[api.Preview](), "Preview"},
+	"FileDiff":            {reflect.TypeFor[api.FileDiff](), "FileDiff"},
+	"GateOutcome":         {reflect.TypeFor[api.GateOutcome](), "GateOutcome"},
+	"BuildPreview":        {reflect.TypeFor[api.BuildPreview](), "BuildPreview"},
+	"SetReleasePreview":   {reflect.TypeFor[api.SetReleasePreview](), "SetReleasePreview"},
+	"SetPreview":          {reflect.TypeFor[api.SetPreview](), "SetPreview"},
+	"Pin":                 {reflect.TypeFor[api.Pin](), "Pin"},
+	"PinList":             {reflect.TypeFor[api.PinList](), "PinList"},
+	"UnpinRequest":        {reflect.TypeFor[api.UnpinRequest](), "UnpinRequest"},
+	"ProblemItem":         {reflect.TypeFor[api.ProblemItem](), "ProblemItem"},
+	"SetReleaseRequest":   {reflect.TypeFor[api.SetReleaseRequest](), "SetReleaseRequest"},
+	"SetRelease":          {reflect.TypeFor[api.SetRelease](), "SetRelease"},
+	"SetMember":           {reflect.TypeFor[api.SetMember](), "SetMember"},
+	"SetReleaseList":      {reflect.TypeFor[api.SetReleaseList](), "SetReleaseList"},
+	"SetPromotionRequest": {reflect.TypeFor[api.SetPromotionRequest](), "SetPromotionRequest"},
+	"Approval":            {reflect.TypeFor[api.Approval](), "Approval"},
 }
 
 // TestEveryAPITypeHasASchema parses package api, so a wire type added there
@@ -142,6 +167,17 @@ func fullRelease() api.Release {
 	}
 }
 
+func fullVerification() api.Verification {
+	id := api.Signer{Identity: "https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main", Issuer: "https://token.actions.githubusercontent.com"}
+	return api.Verification{
+		VerifiedAt: time.Date(2025, 3, 1, 10, 15, 31, 0, time.UTC),
+		Signatures: []api.Signer{id, {Key: "sha256:3f1c0e6f0a4b2c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d"}},
+		Provenance: []api.Provenance{{Signer: id, PredicateType: "https://slsa.dev/provenance/v1",
+			Builder: "https://github.com/actions/runner/github-hosted", SourceRepo: "https://github.com/acme/payments", SourceCommit: commit}},
+		Rejected: []string{"tag sha256-0e57.sig layer 0: signed with a key that is not allowed, or not over this digest"},
+	}
+}
+
 func minimalPromotion() api.Promotion {
 	return api.Promotion{ID: "p1", ReleaseID: "r1", Application: "a", Environment: "dev", State: "pending"}
 }
@@ -155,7 +191,8 @@ func fullPromotion() api.Promotion {
 		NextAttemptAt: &next, CreatedAt: r.CreatedAt, UpdatedAt: next, Release: &r,
 		RequestedBy: "rm-alice", Forced: true, PRNumber: 87, PRURL: "https://github.com/acme/envs/pull/87",
 		PRBranch: "ferry/payments/prod", MergeSHA: commit, MergedBy: "ferry", Approvers: []string{"alice", "bob"},
-		Events: []api.Event{minimalEvent(), fullEvent()},
+		Approvals: []api.Approval{{User: "alice", Counted: true}, {User: "bob", Counted: true}, {User: "carol", Reason: "not in approvers"}},
+		Events:    []api.Event{minimalEvent(), fullEvent()},
 	}
 }
 
@@ -210,11 +247,70 @@ func TestAPIValuesValidate(t *testing.T) {
 		{"minimal", "PromotionRequest", api.PromotionRequest{Application: "a", Environment: "prod", Release: "1"}},
 		{"full", "PromotionRequest", api.PromotionRequest{
 			Application: "payments", Environment: "prod-eu-1", Release: sha512Digest, Force: true, Reason: "roll back:\n1.4.3 breaks checkout",
+			Rollback: true,
 		}},
+		{"minimal", "Pin", api.Pin{ID: "pin_1", Application: "a", Environment: "prod", ReleaseID: "rel_1", PinnedBy: "alice",
+			CreatedAt: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Held: "pinned by alice at 2025-03-01T12:00:00Z"}},
+		{"full", "Pin", fullPin()},
+		{"empty", "PinList", api.PinList{Items: []api.Pin{}}},
+		{"full", "PinList", api.PinList{Items: []api.Pin{fullPin()}}},
+		{"minimal", "UnpinRequest", api.UnpinRequest{}},
+		{"full", "UnpinRequest", api.UnpinRequest{Reason: "fixed:\n1.4.4"}},
+		{"minimal", "Verification", api.Verification{Signatures: []api.Signer{}, Provenance: []api.Provenance{}, Rejected: []string{}}},
+		{"full", "Verification", fullVerification()},
+		{"minimal", "Signer", api.Signer{Key: "sha256:ab"}},
+		{"full", "Signer", api.Signer{Identity: "https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main", Issuer: "https://token.actions.githubusercontent.com"}},
+		{"minimal", "Provenance", api.Provenance{Signer: api.Signer{Key: "sha256:ab"}, PredicateType: "https://slsa.dev/provenance/v0.2", Builder: "b"}},
+		{"full", "Provenance", fullVerification().Provenance[0]},
+		{"verified", "Release", func() api.Release { r := fullRelease(); v := fullVerification(); r.Verification = &v; return r }()},
 		{"empty", "CancelRequest", api.CancelRequest{}},
 		{"full", "CancelRequest", api.CancelRequest{Reason: "superseded by the hotfix"}},
 		{"minimal", "WebhookResponse", api.WebhookResponse{Kind: "checks"}},
 		{"full", "WebhookResponse", api.WebhookResponse{Delivery: "72d3162e-cc78-11e3-81ab-4c9367dc0958", Kind: "merged", Duplicate: true}},
+		{"minimal", "Delivery", api.Delivery{ID: "dlv_1", EventID: "evt_1", Event: "pr.opened", PromotionID: "prm_1", Application: "a",
+			Environment: "prod", Destination: "ops", State: "pending", NextAttemptAt: time.Unix(0, 0).UTC(), CreatedAt: time.Unix(0, 0).UTC(), UpdatedAt: time.Unix(0, 0).UTC()}},
+		{"full", "DeliveryList", api.DeliveryList{Items: []api.Delivery{{ID: "dlv_1", EventID: "evt_1", Event: "promotion.failed", PromotionID: "prm_1",
+			Application: "a", Environment: "prod", Destination: "ops", State: "dead", Attempts: 10, LastError: "the destination answered 500",
+			NextAttemptAt: time.Unix(0, 0).UTC(), CreatedAt: time.Unix(0, 0).UTC(), UpdatedAt: time.Unix(0, 0).UTC()}}}},
+		{"empty", "DeliveryList", api.DeliveryList{Items: []api.Delivery{}}},
+		{"empty", "DoraReport", api.DoraReport{Application: "a", From: time.Unix(0, 0).UTC(), To: time.Unix(3600, 0).UTC(), BucketSeconds: 3600,
+			Environments: []api.DoraEnvironment{}}},
+		{"full", "DoraReport", api.DoraReport{Application: "payments", From: time.Unix(0, 0).UTC(), To: time.Unix(7200, 0).UTC(), BucketSeconds: 3600,
+			Overall: api.DoraTotals{Deployments: 2, DeploymentsPerDay: 24, LeadTimeSeconds: 90, LeadTimeMeasuredFrom: "mixed",
+				LeadTimesFromSourceCommit: 1, LeadTimesFromReport: 1, FailedChanges: 1, ChangeFailureRate: 0.5, TimeToRestoreSeconds: 60},
+			Environments: []api.DoraEnvironment{{Environment: "prod", Totals: api.DoraTotals{Deployments: 2, LeadTimeMeasuredFrom: "report", LeadTimesFromReport: 2},
+				Buckets: []api.DoraBucket{{Start: time.Unix(0, 0).UTC(), Totals: api.DoraTotals{}}}}}}},
+		{"zero", "DoraTotals", api.DoraTotals{}},
+		{"minimal", "DoraBucket", api.DoraBucket{Start: time.Unix(0, 0).UTC()}},
+		{"minimal", "DoraEnvironment", api.DoraEnvironment{Environment: "dev", Buckets: []api.DoraBucket{}}},
+		{"fix-forward", "BuildRequest", func() api.BuildRequest {
+			at := time.Unix(1772442764, 0).UTC()
+			return api.BuildRequest{Application: "a", Image: "r/a", Tag: "1", SourceCommittedAt: &at, Fixes: "rel_1"}
+		}()},
+		{"minimal", "FileDiff", api.FileDiff{Path: "a.yaml", Diff: "--- a/a.yaml\n+++ b/a.yaml\n"}},
+		{"minimal", "GateOutcome", api.GateOutcome{Gate: "soak", Open: true}},
+		{"minimal", "Preview", api.Preview{DryRun: true, Release: api.Release{ID: "rel_1", Application: "a", Image: "r/a", Tag: "1", Digest: "sha256:" + strings.Repeat("0", 64), Reference: "r/a:1@sha256:" + strings.Repeat("0", 64), ReportedBy: "ci"}, Application: "a", Environment: "dev", Repository: "env", Branch: "main", Files: []api.FileDiff{}, Gates: []api.GateOutcome{}}},
+		{"minimal", "BuildPreview", api.BuildPreview{DryRun: true, Previews: []api.Preview{}}},
+		{"minimal", "SetReleasePreview", api.SetReleasePreview{DryRun: true, Set: "shop", Previews: []api.SetPreview{{Members: []api.Preview{}}}}},
+		{"full", "SetPreview", api.SetPreview{Environment: "dev", Repository: "env", Branch: "main", Head: "abc", Members: []api.Preview{{DryRun: true,
+			Release:     api.Release{ID: "rel_1", Application: "a", Image: "r/a", Tag: "1", Digest: "sha256:" + strings.Repeat("0", 64), Reference: "r/a:1@sha256:" + strings.Repeat("0", 64), ReportedBy: "ci"},
+			Application: "a", Environment: "dev", Repository: "env", Branch: "main", Files: []api.FileDiff{{Path: "a.yaml", Diff: "--- a/a.yaml\n"}}, Gates: []api.GateOutcome{}}},
+			Message: "promote a", Held: true, Reason: "release set shop waits for a: frozen", Until: func() *time.Time { t := time.Unix(0, 0).UTC(); return &t }()}},
+		{"minimal", "SetReleaseRequest", api.SetReleaseRequest{Set: "shop", Builds: []api.BuildRequest{{Application: "a", Image: "app", Tag: "v"}}}},
+		{"minimal", "SetPromotionRequest", api.SetPromotionRequest{Environment: "prod"}},
+		{"full", "SetPromotionRequest", api.SetPromotionRequest{Environment: "prod", Force: true, Reason: "back to last week's set"}},
+		{"minimal", "SetMember", api.SetMember{Application: "a", ReleaseID: "rel_1"}},
+		{"minimal", "SetRelease", api.SetRelease{ID: "set_1", Set: "shop", Members: []api.SetMember{}, ReportedBy: "ci", Formed: "reported"}},
+		{"full", "SetRelease", api.SetRelease{ID: "set_1", Set: "shop", ReportedBy: "ferry", Formed: "members", CreatedAt: time.Unix(0, 0).UTC(),
+			Members:    []api.SetMember{{Application: "payments", ReleaseID: "rel_1", Release: func() *api.Release { r := fullRelease(); return &r }()}},
+			Promotions: []api.Promotion{minimalPromotion(), func() api.Promotion { p := fullPromotion(); p.SetRelease = "set_1"; return p }()}}},
+		{"empty", "SetReleaseList", api.SetReleaseList{Items: []api.SetRelease{}}},
+		{"full", "SetReleaseList", api.SetReleaseList{Items: []api.SetRelease{{ID: "set_1", Set: "shop", Members: []api.SetMember{}, ReportedBy: "ci", Formed: "reported"}}, NextCursor: "c"}},
+		{"counted", "Approval", api.Approval{User: "alice", Counted: true}},
+		{"not counted", "Approval", api.Approval{User: "carol", Reason: "not in approvers"}},
+		{"minimal", "ProblemItem", api.ProblemItem{Name: "payments", Code: "tag_not_found", Detail: "no such tag"}},
+		{"set refused", "Problem", api.Problem{Type: "https://ferry.dev/problems/release_set_refused", Title: "Unprocessable Entity", Status: 422,
+			Code: "release_set_refused", Errors: []api.ProblemItem{{Name: "payments", Code: "tag_not_found", Detail: "no such tag"}}}},
 		{"minimal", "Problem", api.Problem{Type: "about:blank", Title: "Internal Server Error", Status: 500, Code: "internal"}},
 		{"full", "Problem", api.Problem{
 			Type: "https://ferry.dev/problems/digest_mismatch", Title: "Unprocessable Entity", Status: 422,
@@ -249,7 +345,7 @@ func fullEnvironment() api.EnvironmentStatus {
 	return api.EnvironmentStatus{
 		Name: "prod", From: "stage", Promotion: "pull-request", Branch: "main", Path: "apps/a/prod/values.yaml", Kind: "helm",
 		HeadCommit: commit, Current: &api.Image{Image: "app", Tag: "v", Digest: sha256Digest}, ReleaseID: "r1",
-		Error: "", InFlight: []api.Promotion{minimalPromotion()},
+		Error: "", InFlight: []api.Promotion{minimalPromotion()}, Pin: func() *api.Pin { p := fullPin(); return &p }(),
 	}
 }
 
@@ -327,4 +423,13 @@ func TestSchemasRefuse(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fullPin() api.Pin {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	end := at.Add(time.Hour)
+	return api.Pin{ID: "pin_1", Application: "payments", Environment: "prod", ReleaseID: "rel_1", ReleaseTag: "1.4.2",
+		PromotionID: "prm_1-rollback", PinnedBy: "ferry:rollback", Reason: "automatic rollback from 1.4.3", CreatedAt: at,
+		Held:    "pinned by ferry:rollback at 2025-03-01T12:00:00Z: automatic rollback from 1.4.3",
+		EndedAt: &end, EndedBy: "alice", EndReason: "1.4.4 fixes it"}
 }

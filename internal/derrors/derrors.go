@@ -36,6 +36,16 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the underlying cause; it is logged, never shown.
 	Err error
+	// Items, when set, are the parts of a request that failed, each with
+	// its own code and detail (e.g. every member of a refused release set).
+	Items []Item
+}
+
+// Item is one failing part of a request: what it names, why it failed.
+type Item struct {
+	Name   string
+	Code   string
+	Detail string
 }
 
 func (e *Error) Error() string {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
+	"time"
 
 	gogit "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -49,19 +49,10 @@ func newClone(url string) (*clone, error) {
 	return &clone{st: st, remote: remote, fetched: map[string]bool{}}, nil
 }
 
-// checkBranch refuses names that are not valid branch names, and names that
-// would change the meaning of a refspec.
-func checkBranch(branch string) error {
-	if branch == "" || strings.ContainsAny(branch, "*:+ ") ||
-		plumbing.NewBranchReferenceName(branch).Validate() != nil {
-		return fmt.Errorf("gitrepo: %q is not a valid branch name", branch)
-	}
-	return nil
-}
-
 // fetch brings branch up to date and returns its head, or the zero hash when
 // the remote has no such branch.
-func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (plumbing.Hash, error) {
+func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (_ plumbing.Hash, err error) {
+	defer r.observe("fetch", time.Now(), &err)
 	tracking := plumbing.NewRemoteReferenceName(remoteName, branch)
 	opts := &gogit.FetchOptions{
 		RemoteName: remoteName,
@@ -77,7 +68,7 @@ func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (plumbing.Has
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err := c.remote.FetchContext(ctx, opts)
+	err = c.remote.FetchContext(ctx, opts)
 	switch {
 	case err == nil, errors.Is(err, gogit.NoErrAlreadyUpToDate):
 	case errors.Is(err, gogit.NoMatchingRefSpecError{}), errors.Is(err, transport.ErrEmptyRemoteRepository):
@@ -97,33 +88,22 @@ func (r *Repo) fetch(ctx context.Context, c *clone, branch string) (plumbing.Has
 	return ref.Hash(), nil
 }
 
-// push updates branch on the remote from old (zero: the branch is created)
-// to commit. It never forces: the remote refuses anything but a fast-forward
-// from old. Errors come back scrubbed but not yet classified.
-func (r *Repo) push(ctx context.Context, c *clone, branch string, old, commit plumbing.Hash) error {
-	local := plumbing.NewBranchReferenceName(branch)
-	if err := c.st.SetReference(plumbing.NewHashReference(local, commit)); err != nil {
-		return fmt.Errorf("setting local branch %q: %w", branch, err)
+// catchUp makes c hold branch at head, the remote's head as advertised,
+// and returns the head to build on. It fetches only when c does not hold
+// head yet: after Ferry's own push it does, so a writer that is alone on a
+// branch never fetches. The fetch may find the branch moved further; its
+// head is returned then.
+func (r *Repo) catchUp(ctx context.Context, c *clone, branch string, head plumbing.Hash) (plumbing.Hash, error) {
+	tracking := plumbing.NewRemoteReferenceName(remoteName, branch)
+	if head.IsZero() {
+		delete(c.fetched, branch)
+		if err := c.st.RemoveReference(tracking); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("forgetting deleted branch %q: %w", branch, err)
+		}
+		return plumbing.ZeroHash, nil
 	}
-	opts := &gogit.PushOptions{
-		RemoteName: remoteName,
-		// No leading "+" and Force unset: a non-fast-forward is refused.
-		RefSpecs: []config.RefSpec{config.RefSpec(local + ":" + local)},
-		Auth:     r.auth,
+	if ref, err := c.st.Reference(tracking); err == nil && ref.Hash() == head && c.fetched[branch] {
+		return head, nil
 	}
-	if !old.IsZero() {
-		// Checked against the advertised refs before any object is sent.
-		opts.RequireRemoteRefs = []config.RefSpec{config.RefSpec(old.String() + ":" + local.String())}
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
-
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	err := c.remote.PushContext(ctx, opts)
-	if err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate) {
-		// Left unclassified: only a fetch can tell a lost race from a failure.
-		return r.scrub.err(err)
-	}
-	return nil
+	return r.fetch(ctx, c, branch)
 }

@@ -90,84 +90,124 @@ func (r *Repo) Commit(ctx context.Context, branch string, build func(s Snapshot)
 		pushed   plumbing.Hash // the commit that push tried to send
 	)
 	for attempt := 1; ; attempt++ {
-		remoteHead, err := r.fetch(ctx, c, branch)
-		if err != nil {
-			return Result{}, err
-		}
-		if lastErr != nil {
-			switch remoteHead {
-			case pushed:
-				// The push landed although its answer was lost.
-				return r.pushed(c, branch, pushed, attempt-1), nil
-			case lastSeen:
-				// Nobody else moved the branch: the push failed for its own reason.
+		res, done, err := r.attempt(ctx, c, branch, build, o, attempt, &lastErr, &lastSeen, &pushed)
+		if done || err != nil {
+			if err != nil && isNetworkFailure(err) {
 				r.drop("push failed")
-				return Result{}, r.scrub.networkError(lastErr, pushing)
+				return Result{}, r.scrub.networkError(err, pushing)
 			}
-			if attempt > r.cfg.MaxAttempts {
-				return Result{}, conflictError(branch, attempt-1, lastErr)
-			}
-			r.log.Info("branch moved under the commit, retrying",
-				zap.String("branch", branch), zap.Int("attempt", attempt), zap.Stringer("head", remoteHead))
+			return res, err
 		}
-
-		parent := remoteHead
-		if parent.IsZero() {
-			if o.base == "" {
-				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
-					"branch %q does not exist in %s", branch, r.url)
-			}
-			if parent, err = r.fetch(ctx, c, o.base); err != nil {
-				return Result{}, err
-			}
-			if parent.IsZero() {
-				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
-					"neither branch %q nor its base %q exists in %s", branch, o.base, r.url)
-			}
-		}
-
-		var extra []plumbing.Hash
-		if o.mergeParent != "" {
-			mh, err := r.fetch(ctx, c, o.mergeParent)
-			if err != nil {
-				return Result{}, err
-			}
-			if mh.IsZero() {
-				return Result{}, derrors.New(derrors.NotFound, "git_branch_not_found",
-					"branch %q to merge does not exist in %s", o.mergeParent, r.url)
-			}
-			extra = append(extra, mh)
-		}
-		snap := &snapshot{c: c, branch: branch, head: parent}
-		change, err := build(snap)
-		if err != nil {
-			return Result{}, err
-		}
-		commit, err := r.write(c, parent, change, extra...)
-		if err != nil {
-			return Result{}, fmt.Errorf("committing to %q: %w", branch, err)
-		}
-		if commit.IsZero() {
-			// Nothing to change; a branch that does not exist stays so.
-			return Result{SHA: parent.String(), Attempts: attempt, Head: snap}, nil
-		}
-
-		err = r.push(ctx, c, branch, remoteHead, commit)
-		if err == nil {
-			return r.pushed(c, branch, commit, attempt), nil
-		}
-		if isAuthError(err) || ctx.Err() != nil {
-			r.drop("push failed")
-			return Result{}, r.scrub.networkError(err, pushing)
-		}
-		r.log.Debug("push refused", zap.String("branch", branch), zap.Error(err))
-		lastErr, lastSeen, pushed = err, remoteHead, commit
 	}
+}
+
+// attempt is one round of Commit: read the remote's refs, catch up when the
+// branch moved, build, write and push. done is false when the push was
+// refused and Commit should try again; *lastErr, *lastSeen and *pushed
+// carry what that push was from one round to the next.
+func (r *Repo) attempt(ctx context.Context, c *clone, branch string, build func(s Snapshot) (Change, error), o commitOptions,
+	attempt int, lastErr *error, lastSeen, pushed *plumbing.Hash) (res Result, done bool, err error) {
+	p, err := r.openPush(ctx)
+	if err != nil {
+		return Result{}, true, networkFailure{err}
+	}
+	defer p.close()
+	remoteHead := p.head(branch)
+	if *lastErr != nil {
+		switch remoteHead {
+		case *pushed:
+			// The push landed although its answer was lost.
+			return r.pushed(c, branch, *pushed, attempt-1), true, nil
+		case *lastSeen:
+			// Nobody else moved the branch: the push failed for its own reason.
+			return Result{}, true, networkFailure{*lastErr}
+		}
+		if attempt > r.cfg.MaxAttempts {
+			return Result{}, true, conflictError(branch, attempt-1, *lastErr)
+		}
+		r.log.Info("branch moved under the commit, retrying",
+			zap.String("branch", branch), zap.Int("attempt", attempt), zap.Stringer("head", remoteHead))
+	}
+	if remoteHead, err = r.catchUp(ctx, c, branch, remoteHead); err != nil {
+		return Result{}, true, err
+	}
+
+	parent := remoteHead
+	if parent.IsZero() {
+		if o.base == "" {
+			return Result{}, true, derrors.New(derrors.NotFound, "git_branch_not_found",
+				"branch %q does not exist in %s", branch, r.url)
+		}
+		if parent, err = r.catchUp(ctx, c, o.base, p.head(o.base)); err != nil {
+			return Result{}, true, err
+		}
+		if parent.IsZero() {
+			return Result{}, true, derrors.New(derrors.NotFound, "git_branch_not_found",
+				"neither branch %q nor its base %q exists in %s", branch, o.base, r.url)
+		}
+	}
+
+	var extra []plumbing.Hash
+	if o.mergeParent != "" {
+		mh, err := r.catchUp(ctx, c, o.mergeParent, p.head(o.mergeParent))
+		if err != nil {
+			return Result{}, true, err
+		}
+		if mh.IsZero() {
+			return Result{}, true, derrors.New(derrors.NotFound, "git_branch_not_found",
+				"branch %q to merge does not exist in %s", o.mergeParent, r.url)
+		}
+		extra = append(extra, mh)
+	}
+	snap := &snapshot{c: c, branch: branch, head: parent}
+	change, err := build(snap)
+	if err != nil {
+		return Result{}, true, err
+	}
+	commit, made, err := r.write(c, parent, change, extra...)
+	if err != nil {
+		return Result{}, true, fmt.Errorf("committing to %q: %w", branch, err)
+	}
+	if commit.IsZero() {
+		// Nothing to change; a branch that does not exist stays so.
+		return Result{SHA: parent.String(), Attempts: attempt, Head: snap}, true, nil
+	}
+
+	err = r.sendPack(ctx, c, p, branch, remoteHead, commit, made)
+	if err == nil {
+		return r.pushed(c, branch, commit, attempt), true, nil
+	}
+	if isAuthError(err) || ctx.Err() != nil {
+		return Result{}, true, networkFailure{err}
+	}
+	// Left unclassified: only the next advertisement can tell a lost race
+	// from a failure.
+	r.log.Debug("push refused", zap.String("branch", branch), zap.Error(err))
+	*lastErr, *lastSeen, *pushed = err, remoteHead, commit
+	return Result{}, false, nil
+}
+
+// networkFailure marks an error from talking to the remote that Commit
+// reports as ErrAuth or ErrUnavailable, dropping the clone.
+type networkFailure struct{ err error }
+
+func (e networkFailure) Error() string { return e.err.Error() }
+func (e networkFailure) Unwrap() error { return e.err }
+
+func isNetworkFailure(err error) bool {
+	var nf networkFailure
+	return errors.As(err, &nf)
 }
 
 // pushed records a landed commit and returns its Result. Callers hold r.mu.
 func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts int) Result {
 	c.fetched[branch] = true // we hold its history now: fetch it without Depth
+	// The remote now holds commit: the next Commit finds the clone current
+	// and does not fetch. A failure here only costs that fetch.
+	tracking := plumbing.NewRemoteReferenceName(remoteName, branch)
+	if err := c.st.SetReference(plumbing.NewHashReference(tracking, commit)); err != nil {
+		delete(c.fetched, branch)
+	}
 	c.commits++
 	r.log.Info("pushed commit", zap.String("branch", branch), zap.Stringer("commit", commit), zap.Int("attempts", attempts))
 	if c.commits >= r.cfg.RecloneAfter {
@@ -181,31 +221,33 @@ func (r *Repo) pushed(c *clone, branch string, commit plumbing.Hash, attempts in
 	}
 }
 
-// write stores the commit of change on top of parent and returns its hash,
-// or the zero hash when change leaves the tree as it is.
-func (r *Repo) write(c *clone, parent plumbing.Hash, change Change, extraParents ...plumbing.Hash) (plumbing.Hash, error) {
+// write stores the commit of change on top of parent and returns its hash
+// and every object it stored (what a push has to send), or the zero hash
+// when change leaves the tree as it is.
+func (r *Repo) write(c *clone, parent plumbing.Hash, change Change, extraParents ...plumbing.Hash) (plumbing.Hash, []plumbing.Hash, error) {
 	if len(change.Files) == 0 {
-		return plumbing.ZeroHash, nil
+		return plumbing.ZeroHash, nil, nil
 	}
 	if strings.TrimSpace(change.Message) == "" {
-		return plumbing.ZeroHash, errors.New("empty commit message")
+		return plumbing.ZeroHash, nil, errors.New("empty commit message")
 	}
 	edit, err := newDirEdit(change.Files)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	pc, err := object.GetCommit(c.st, parent)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("reading parent %s: %w", parent, err)
+		return plumbing.ZeroHash, nil, fmt.Errorf("reading parent %s: %w", parent, err)
 	}
-	tree, err := writeTree(c.st, pc.TreeHash, "", edit)
+	rec := &recorder{EncodedObjectStorer: c.st}
+	tree, err := writeTree(rec, pc.TreeHash, "", edit)
 	if err != nil {
-		return plumbing.ZeroHash, err
+		return plumbing.ZeroHash, nil, err
 	}
 	if tree == pc.TreeHash {
-		return plumbing.ZeroHash, nil
+		return plumbing.ZeroHash, nil, nil
 	}
 	sig := object.Signature{Name: r.cfg.Author.Name, Email: r.cfg.Author.Email, When: r.now()}
 	commit := &object.Commit{
@@ -217,16 +259,16 @@ func (r *Repo) write(c *clone, parent plumbing.Hash, change Change, extraParents
 	}
 	if r.signer != nil {
 		if err := r.signer.sign(commit); err != nil {
-			return plumbing.ZeroHash, err
+			return plumbing.ZeroHash, nil, err
 		}
 	}
 	obj := c.st.NewEncodedObject()
 	if err := commit.Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encoding commit: %w", err)
+		return plumbing.ZeroHash, nil, fmt.Errorf("encoding commit: %w", err)
 	}
-	h, err := c.st.SetEncodedObject(obj)
+	h, err := rec.SetEncodedObject(obj)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("storing commit: %w", err)
+		return plumbing.ZeroHash, nil, fmt.Errorf("storing commit: %w", err)
 	}
-	return h, nil
+	return h, rec.made, nil
 }

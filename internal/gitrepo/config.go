@@ -40,6 +40,9 @@ type Config struct {
 	// RecloneAfter is the number of commits after which the in-memory clone
 	// is dropped and made again on next use; default 200.
 	RecloneAfter int
+	// Observer, when set, is told the duration and outcome of every fetch
+	// and push (operator metrics).
+	Observer Observer
 }
 
 // Auth holds credentials for the remote. Only the ones that fit the URL's

@@ -1,6 +1,8 @@
 package gitrepo
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -75,11 +77,12 @@ func (r *Repo) History(ctx context.Context, branch string, max int, fn func(c Co
 
 // fetchDepth fetches branch into c with the given depth, deepening what c
 // already holds, and returns its head (zero when the branch does not exist).
-func (r *Repo) fetchDepth(ctx context.Context, c *clone, branch string, depth int) (plumbing.Hash, error) {
+func (r *Repo) fetchDepth(ctx context.Context, c *clone, branch string, depth int) (_ plumbing.Hash, err error) {
+	defer r.observe("fetch", time.Now(), &err)
 	tracking := plumbing.NewRemoteReferenceName(remoteName, branch)
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	err := c.remote.FetchContext(ctx, &gogit.FetchOptions{
+	err = c.remote.FetchContext(ctx, &gogit.FetchOptions{
 		RemoteName: remoteName,
 		RefSpecs:   []config.RefSpec{config.RefSpec("+" + plumbing.NewBranchReferenceName(branch) + ":" + tracking)},
 		Auth:       r.auth,

@@ -26,6 +26,13 @@ type Snapshot interface {
 	// an error wrapping ErrUnsafePath; a missing file one wrapping
 	// fs.ErrNotExist.
 	ReadFile(path string) ([]byte, error)
+	// Stat returns the blob id and size of the file at path without reading
+	// it, with the errors of ReadFile: a caller can refuse a file that is too
+	// large, or skip one it has already read.
+	Stat(path string) (FileStat, error)
+	// ReadDir lists the directory at the slash-separated path ("." is the
+	// root), refusing unsafe paths as ReadFile does.
+	ReadDir(path string) ([]fs.DirEntry, error)
 	// Walk visits commits from the head backwards, newest first, as far as
 	// the local (shallow) history goes and at most max of them; fn returns
 	// false to stop.
@@ -47,32 +54,64 @@ func (s *snapshot) Head() string {
 	return s.head.String()
 }
 
-func (s *snapshot) ReadFile(path string) ([]byte, error) {
-	parts, err := splitPath(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %q: %w", path, err)
-	}
-	if s.head.IsZero() {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: fs.ErrNotExist}
-	}
+// FileStat identifies a file's content in a snapshot.
+type FileStat struct {
+	// Blob is the Git blob id: equal ids mean equal content.
+	Blob string
+	// Size is the content's length in bytes.
+	Size int64
+}
+
+func (s *snapshot) Stat(path string) (FileStat, error) {
 	s.c.mu.RLock()
 	defer s.c.mu.RUnlock()
+	h, err := s.fileEntry(path)
+	if err != nil {
+		return FileStat{}, err
+	}
+	obj, err := s.c.st.EncodedObject(plumbing.BlobObject, h)
+	if err != nil {
+		return FileStat{}, fmt.Errorf("reading blob of %q: %w", path, err)
+	}
+	return FileStat{Blob: h.String(), Size: obj.Size()}, nil
+}
+
+// fileEntry returns the blob hash of the regular file at path; the caller
+// holds s.c.mu.
+func (s *snapshot) fileEntry(path string) (plumbing.Hash, error) {
+	parts, err := splitPath(path)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("reading %q: %w", path, err)
+	}
+	if s.head.IsZero() {
+		return plumbing.ZeroHash, &fs.PathError{Op: "read", Path: path, Err: fs.ErrNotExist}
+	}
 	commit, err := object.GetCommit(s.c.st, s.head)
 	if err != nil {
-		return nil, fmt.Errorf("reading commit %s: %w", s.head, err)
+		return plumbing.ZeroHash, fmt.Errorf("reading commit %s: %w", s.head, err)
 	}
 	e, err := lookup(s.c.st, commit.TreeHash, parts)
 	if err != nil {
-		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		return plumbing.ZeroHash, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	switch e.Mode {
 	case filemode.Regular, filemode.Executable, filemode.Deprecated:
 	case filemode.Dir:
-		return nil, fmt.Errorf("reading %q: is a directory", path)
+		return plumbing.ZeroHash, fmt.Errorf("reading %q: is a directory", path)
 	default:
-		return nil, fmt.Errorf("reading %q: not a regular file (mode %s)", path, e.Mode)
+		return plumbing.ZeroHash, fmt.Errorf("reading %q: not a regular file (mode %s)", path, e.Mode)
 	}
-	blob, err := object.GetBlob(s.c.st, e.Hash)
+	return e.Hash, nil
+}
+
+func (s *snapshot) ReadFile(path string) ([]byte, error) {
+	s.c.mu.RLock()
+	defer s.c.mu.RUnlock()
+	h, err := s.fileEntry(path)
+	if err != nil {
+		return nil, err
+	}
+	blob, err := object.GetBlob(s.c.st, h)
 	if err != nil {
 		return nil, fmt.Errorf("reading blob of %q: %w", path, err)
 	}

@@ -12,10 +12,9 @@ import (
 
 // CommitInfo describes one commit of a branch's history.
 type CommitInfo struct {
-	SHA      string
-	Message  string
-	Trailers map[string][]string // as ParseTrailers returns them
-	When     time.Time           // committer time
+	SHA     string
+	Message string    // read with internal/commitmsg, its one owner
+	When    time.Time // committer time
 }
 
 func (s *snapshot) Walk(max int, fn func(c CommitInfo) bool) error {
@@ -46,7 +45,7 @@ func (s *snapshot) Walk(max int, fn func(c CommitInfo) bool) error {
 	for n := 0; err == nil && n < max && q.Len() > 0; n++ {
 		c := heap.Pop(q).(queued).c
 		// fn may read the snapshot: the lock is not held while it runs.
-		if !fn(CommitInfo{SHA: c.Hash.String(), Message: c.Message, Trailers: ParseTrailers(c.Message), When: c.Committer.When}) {
+		if !fn(CommitInfo{SHA: c.Hash.String(), Message: c.Message, When: c.Committer.When}) {
 			return nil
 		}
 		s.c.mu.RLock()

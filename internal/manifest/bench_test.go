@@ -65,7 +65,7 @@ func TestFiveThousandLinesOnlyImagesChange(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("Set: changed=%v err=%v", changed, err)
 	}
-	checkOnlyValuesChanged(t, src, out)
+	checkOnlyValuesChanged(t, src, out, testImage)
 	want := bytes.Count(src, []byte("payments:v1.0.0"))
 	if got := bytes.Count(out, []byte("payments:v1.4.2@"+testDigest)); got != want || want == 0 {
 		t.Errorf("%d image fields set, want %d", got, want)

@@ -46,7 +46,7 @@ func TestCorpus(t *testing.T) {
 			if !slices.Equal(diff, a.changed) {
 				t.Errorf("changed lines %v, want %v", diff, a.changed)
 			}
-			checkOnlyValuesChanged(t, src, out)
+			checkOnlyValuesChanged(t, src, out, a.img)
 			img, err := Get(in, out, a.target)
 			if err != nil || img.Tag != a.img.Tag || img.Digest != a.img.Digest {
 				t.Errorf("Get = %v, %v", img, err)

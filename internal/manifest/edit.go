@@ -42,6 +42,11 @@ func (e *editor) setScalar(n *yaml.Node, v string) error {
 	if n.Kind == yaml.ScalarNode && n.Value == "" && n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		return errorf(e.f.name, n.Line, "value is empty; ferry edits values, write a placeholder such as \"\" first")
 	}
+	if n.Style&yaml.TaggedStyle != 0 && n.ShortTag() != "!!str" {
+		// The tag stays in front of what is written: the value would not read
+		// back as a string.
+		return errorf(e.f.name, n.Line, "value is tagged %s; ferry writes strings, remove the tag or make it !!str", n.Tag)
+	}
 	s, err := e.f.scalarSpan(n)
 	if err != nil {
 		return err
@@ -105,8 +110,15 @@ func (e *editor) apply() ([]byte, *Error) {
 	return append(out, src[prev:]...), nil
 }
 
-// scalar builds a plain string node for the expected tree.
-func scalar(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+// scalar builds a string node for the expected tree, styled as plainOrQuoted
+// writes v: double-quoted when a plain v would not read back as that string.
+func scalar(v string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+	if !plainString(v) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
 
 // mapping builds a mapping node for the expected tree.
 func mapping(kv ...string) *yaml.Node {
@@ -137,6 +149,16 @@ func (e *editor) setValue(key, val *yaml.Node, v string) error {
 	}
 	if p >= len(src) || src[p] != ':' {
 		return errorf(e.f.name, key.Line, "cannot locate the empty value of %q", key.Value)
+	}
+	// Only blanks and a comment may follow the colon on its line: an anchor
+	// or a tag ("tag: &a", "tag: !") would merge with the value written after
+	// it, and where the value belongs then is the file author's call.
+	q := p + 1
+	for q < len(src) && (src[q] == ' ' || src[q] == '\t') {
+		q++
+	}
+	if val.Anchor != "" || (q < len(src) && src[q] != '#' && breakLen(src, q) == 0) {
+		return errorf(e.f.name, key.Line, "value of %q is empty but carries an anchor or tag; write a placeholder such as \"\" first", key.Value)
 	}
 	e.values[val] = v
 	e.insert(p+1, " "+plainOrQuoted(v), nil)

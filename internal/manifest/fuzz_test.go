@@ -18,9 +18,22 @@ var fuzzTargets = []Target{
 	{Kind: Marker, Name: "payments", Image: "ghcr.io/acme/payments"},
 }
 
-// FuzzSet feeds random YAML to every target kind: Set must never panic, and
-// when it edits, the output parses, reads back, is stable, and differs from
-// the input only inside the values written (for kinds that only replace).
+// fuzzTags are the tags written: a plain one, and ones that YAML reads as
+// something else than a string unless quoted.
+var fuzzTags = []string{testImage.Tag, "1.4", "1", "1e5", "true", "null", "0x1F"}
+
+// fuzzCase picks the target kind and the tag from one byte, so that the
+// seeds in testdata/fuzz (k < len(fuzzTargets)) keep their meaning.
+func fuzzCase(k uint8) (Target, Image) {
+	img := testImage
+	img.Tag = fuzzTags[int(k)/len(fuzzTargets)%len(fuzzTags)]
+	return fuzzTargets[int(k)%len(fuzzTargets)], img
+}
+
+// FuzzSet feeds random YAML to every target kind: Set must never panic, never
+// blame itself ("internal:") for what a file holds, and when it edits, the
+// output parses, reads back, is stable, and differs from the input only
+// inside the values written (for kinds that only replace).
 func FuzzSet(f *testing.F) {
 	inputs, _ := filepath.Glob("testdata/*/input.yaml")
 	corpus, _ := filepath.Glob("testdata/corpus/*/input.yaml")
@@ -29,17 +42,20 @@ func FuzzSet(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for k := range fuzzTargets {
+		for k := range len(fuzzTargets) * len(fuzzTags) {
 			f.Add(b, uint8(k))
 		}
 	}
 	f.Fuzz(func(t *testing.T, src []byte, k uint8) {
-		target := fuzzTargets[int(k)%len(fuzzTargets)]
-		out, changed, err := Set("f.yaml", src, target, testImage)
+		target, img := fuzzCase(k)
+		out, changed, err := Set("f.yaml", src, target, img)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || out != nil {
 				t.Fatalf("error %v (%T) with output %q", err, err, out)
+			}
+			if strings.HasPrefix(e.Reason, "internal:") {
+				t.Fatalf("Set blames itself for this file: %v\n%s", err, src)
 			}
 			return
 		}
@@ -52,17 +68,17 @@ func FuzzSet(f *testing.F) {
 		if err := parseAll(out); err != nil {
 			t.Fatalf("output does not parse: %v\n%s", err, out)
 		}
-		img, err := Get("f.yaml", out, target)
+		got, err := Get("f.yaml", out, target)
 		// A file may hold only a digest (a lone ferry:digest marker).
-		if err != nil || (img.Tag != testImage.Tag && img.Tag != "") || img.Digest != testImage.Digest {
-			t.Fatalf("Get after Set = %v, %v", img, err)
+		if err != nil || (got.Tag != img.Tag && got.Tag != "") || got.Digest != img.Digest {
+			t.Fatalf("Get after Set = %v, %v", got, err)
 		}
-		again, changed, err := Set("f.yaml", out, target, testImage)
+		again, changed, err := Set("f.yaml", out, target, img)
 		if err != nil || changed || !bytes.Equal(again, out) {
 			t.Fatalf("second Set changed=%v err=%v", changed, err)
 		}
 		if target.Kind != Kustomize {
-			checkOnlyValuesChanged(t, src, out)
+			checkOnlyValuesChanged(t, src, out, img)
 		}
 	})
 }
@@ -101,13 +117,13 @@ func parseAll(b []byte) error {
 // that every line that differs differs only in a middle part that, in the
 // output, is made of the values written (and quotes), and in the input holds
 // no comment.
-func checkOnlyValuesChanged(t *testing.T, src, out []byte) {
+func checkOnlyValuesChanged(t *testing.T, src, out []byte, img Image) {
 	t.Helper()
 	a, b := splitLines(string(src)), splitLines(string(out))
 	if len(a) != len(b) {
 		t.Fatalf("line count changed from %d to %d", len(a), len(b))
 	}
-	written := []string{testImage.Tag + "@" + testImage.Digest, testImage.Digest, testImage.Tag}
+	written := []string{img.Tag + "@" + img.Digest, img.Digest, img.Tag}
 	for i := range a {
 		if a[i] == b[i] {
 			continue

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,8 @@ func readArgs(t *testing.T, path string) caseArgs {
 			a.target.TagPath = v
 		case "digest-path":
 			a.target.DigestPath = v
+		case "registry-path":
+			a.target.RegistryPath = v
 		case "get-repo":
 			a.getRepo = v
 		case "ref":
@@ -136,7 +139,7 @@ func lineDiff(want, got []byte) string {
 			gl = g[i]
 		}
 		if wl != gl {
-			b.WriteString("line " + itoa(i+1) + ":\n  want " + strconvQuote(wl) + "\n  got  " + strconvQuote(gl) + "\n")
+			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  want " + strconv.Quote(wl) + "\n  got  " + strconv.Quote(gl) + "\n")
 		}
 	}
 	return b.String()

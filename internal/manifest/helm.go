@@ -7,7 +7,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// helmPaths fills in the default paths.
+// helmPaths fills in the default paths. RegistryPath has no default: a
+// registry key next to the repository (bitnami's image.registry) is found by
+// registryPath.
 func helmPaths(t Target) (repo, tag, digest string) {
 	repo, tag, digest = t.RepositoryPath, t.TagPath, t.DigestPath
 	if repo == "" {
@@ -67,10 +69,13 @@ func (f *file) resolve(root *yaml.Node, path string) (resolved, error) {
 
 // helmSpot is where a Helm target lives in one document.
 type helmSpot struct {
+	root                  *yaml.Node // the document's root
 	form                  *yaml.Node // the string form, if used
 	formKey               *yaml.Node
 	repo, tag, digest     resolved
+	registry              resolved // the registry joined to repo, when there is one
 	repoPath, tagPath, dp string
+	regPath               string
 }
 
 func (f *file) findHelm(t Target) (*helmSpot, error) {
@@ -80,9 +85,12 @@ func (f *file) findHelm(t Target) (*helmSpot, error) {
 			continue
 		}
 		root := d.Content[0]
-		s := &helmSpot{repoPath: rp, tagPath: tp, dp: dp}
+		s := &helmSpot{root: root, repoPath: rp, tagPath: tp, dp: dp, regPath: registryPath(t, rp)}
 		var err error
 		if s.repo, err = f.resolve(root, rp); err != nil {
+			return nil, err
+		}
+		if s.registry, err = f.resolve(root, s.regPath); err != nil {
 			return nil, err
 		}
 		if s.tag, err = f.resolve(root, tp); err != nil {
@@ -111,8 +119,19 @@ func (e *editor) setHelm(t Target, img Image) error {
 	if err != nil {
 		return err
 	}
+	if err := e.f.checkHelmRepo(t, s, img); err != nil {
+		return err
+	}
 	if s.form != nil {
 		return e.setPair(s.formKey, s.form, formValue(s.form.Value, img), s.repoPath)
+	}
+	if s.digest.val == nil && t.DigestPath != "" {
+		// Named explicitly, the digest key is added rather than folded into
+		// the tag: the chart that was configured to read it must see it.
+		if err := e.setPair(s.tag.key, s.tag.val, img.Tag, s.tagPath); err != nil {
+			return err
+		}
+		return e.addDigestKey(s, img.Digest)
 	}
 	if s.digest.val == nil {
 		return e.setPair(s.tag.key, s.tag.val, img.Tag+"@"+img.Digest, s.tagPath)
@@ -153,7 +172,7 @@ func (f *file) getHelm(t Target) (Image, error) {
 		return splitImage(s.form.Value), nil
 	}
 	img := Image{Repository: t.Image}
-	if r := stringValue(s.repo.val); r != "" {
+	if r := s.repoValue(); r != "" {
 		img.Repository = r
 	}
 	img.Tag, img.Digest = splitTag(stringValue(s.tag.val))

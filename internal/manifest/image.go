@@ -28,7 +28,10 @@ type Target struct {
 	Image string
 	// Helm: dotted paths; defaults "image.repository", "image.tag", "image.digest".
 	// If the path named by RepositoryPath holds a single string "repo:tag[@digest]" (the string form), it is rewritten whole.
-	RepositoryPath, TagPath, DigestPath string
+	// The repository found there (prefixed by the registry at RegistryPath, default: a "registry" key next to the
+	// repository key) must name Image. A DigestPath set explicitly is added next to the tag when absent; with the
+	// default digest path and no digest key, "tag@digest" is written into the tag.
+	RepositoryPath, TagPath, DigestPath, RegistryPath string
 	// Marker: the name in markers such as "# ferry:image payments", "# ferry:tag payments", "# ferry:digest payments".
 	Name string
 }

@@ -215,8 +215,19 @@ func (e *editor) addImages(root *yaml.Node, kv []string) error {
 	}
 	last := lastLeaf(root)
 	off := f.docEnd(last.Line)
-	dash := root.Column - 1 + f.seqIndent()
-	text := pad(root.Column-1) + "images:" + f.eol + f.entryLines(dash, dash+2, kv)
+	// Keys sit at the first key's column, which is not the mapping's own when
+	// a tag or anchor stands on the line before ("!t\n  a: b").
+	col := root.Column
+	if len(root.Content) > 0 && root.Content[0].Line > root.Line {
+		col = root.Content[0].Column
+	}
+	dash := col - 1 + f.seqIndent()
+	text := pad(col-1) + "images:" + f.eol + f.entryLines(dash, dash+2, kv)
+	if off > 0 && !endsWithBreak(f.src[:off]) && last.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		// The line break needed before images: would become part of the
+		// block scalar's value.
+		return errorf(f.name, last.Line, "cannot add images: after a block scalar that ends the file without a line break; add one")
+	}
 	if off > 0 && !endsWithBreak(f.src[:off]) {
 		text = f.eol + text // and the file still ends without one
 	} else {

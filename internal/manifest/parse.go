@@ -62,6 +62,9 @@ func parse(name string, src []byte, o options) (*file, error) {
 	if err := f.checkAliases(o.maxAliasExpansion); err != nil {
 		return nil, err
 	}
+	if err := f.checkDuplicateKeys(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,7 @@ func TestSetRefuses(t *testing.T) {
 	t.Parallel()
 	kustomize := Target{Kind: Kustomize, Image: "ghcr.io/acme/payments"}
 	helm := Target{Kind: Helm}
+	helmApp := Target{Kind: Helm, Image: "ghcr.io/acme/payments"}
 	manifest := Target{Kind: Manifest, Image: "ghcr.io/acme/payments"}
 	marker := Target{Kind: Marker, Name: "payments"}
 	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n" +
@@ -35,7 +37,7 @@ func TestSetRefuses(t *testing.T) {
 	}{
 		{"invalid yaml", "image:\n  tag: v1\n   bad: [\n", helm, testImage, nil, 3, "invalid YAML", false},
 		{"invalid yaml first line", ": : :\n", helm, testImage, nil, 1, "invalid YAML: did not find expected key", false},
-		{"tag is a map", "image:\n  repository: x\n  tag:\n    name: v1\n", helm, testImage, nil, 4, "image.tag is a mapping, expected a string", false},
+		{"tag is a map", "image:\n  repository: ghcr.io/acme/payments\n  tag:\n    name: v1\n", helm, testImage, nil, 4, "image.tag is a mapping, expected a string", false},
 		{"tag is an alias", "defaults: &t v1\nimage:\n  tag: *t\n", helm, testImage, nil, 3, "value is an alias (*t)", false},
 		{"tag is anchored and used", "image:\n  tag: &t v1\nother:\n  tag: *t\n", helm, testImage, nil, 2, "anchored as &t and used by 1 alias", false},
 		{"helm path through alias", "base: &base\n  tag: v1\nimage: *base\n", helm, testImage, nil, 3, "goes through alias *base", false},
@@ -59,6 +61,12 @@ func TestSetRefuses(t *testing.T) {
 		{"no marker", "tag: v1 # ferry:tag ledger\n", marker, testImage, nil, 0, "no ferry:image, ferry:tag or ferry:digest marker for payments", true},
 		{"helm without tag path", "replicas: 1\n", helm, testImage, nil, 0, "no image.tag", true},
 		{"kustomize empty file", "", kustomize, testImage, nil, 0, "no kustomization", true},
+		{"helm foreign repository", "image:\n  repository: docker.io/bitnami/nginx\n  tag: 1.27.0\n", helmApp, testImage, nil, 2, `image.repository is "docker.io/bitnami/nginx", not the application's image ghcr.io/acme/payments`, false},
+		{"helm foreign repository, docker hub short name", "image:\n  repository: nginx\n  tag: 1.27.0\n", helmApp, testImage, nil, 2, `image.repository is "nginx", not the application's image`, false},
+		{"helm foreign registry", "image:\n  registry: docker.io\n  repository: acme/payments\n  tag: 1.4.1\n", helmApp, testImage, nil, 3, `image.registry + image.repository name "docker.io/acme/payments", not the application's image ghcr.io/acme/payments`, false},
+		{"helm foreign registry path", "global:\n  imageRegistry: quay.io\nimage:\n  repository: acme/payments\n  tag: 1.4.1\n", Target{Kind: Helm, Image: "ghcr.io/acme/payments", RegistryPath: "global.imageRegistry"}, testImage, nil, 4, `global.imageRegistry + image.repository name "quay.io/acme/payments"`, false},
+		{"helm foreign string form", "image: docker.io/bitnami/nginx:1.27.0\n", helmApp, testImage, nil, 1, `an image of docker.io/bitnami/nginx, not of the application's ghcr.io/acme/payments`, false},
+		{"helm explicit digest path elsewhere", "image:\n  repository: ghcr.io/acme/payments\n  tag: v1\npins:\n  x: y\n", Target{Kind: Helm, Image: "ghcr.io/acme/payments", DigestPath: "pins.payments"}, testImage, nil, 3, "pins.payments is absent and not next to image.tag", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +85,7 @@ func TestSetRefuses(t *testing.T) {
 			if errors.Is(err, ErrTargetNotFound) != tt.notFound {
 				t.Errorf("errors.Is(err, ErrTargetNotFound) = %v, want %v", !tt.notFound, tt.notFound)
 			}
-			if tt.line > 0 && !strings.HasPrefix(e.Error(), "env/dev/values.yaml:"+itoa(tt.line)+": ") {
+			if tt.line > 0 && !strings.HasPrefix(e.Error(), "env/dev/values.yaml:"+strconv.Itoa(tt.line)+": ") {
 				t.Errorf("Error() = %q, want file:line: prefix", e.Error())
 			}
 		})

@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"time"
 
 	"github.com/ferryhq/ferry/internal/config"
 )
@@ -35,24 +36,39 @@ func (e *Engine) admit(ctx context.Context, claimed []Promotion) (direct []Promo
 			}
 			continue
 		}
-		reason, until, err := e.gate(ctx, p, env)
+		rel, err := e.store.GetRelease(ctx, p.ReleaseID)
 		if err != nil {
 			e.retry(ctx, p, err)
 			continue
 		}
-		if reason != "" {
+		d, err := decide(ctx, e.admission, e.gateInput(p, rel, env))
+		if err != nil {
+			e.retry(ctx, p, err)
+			continue
+		}
+		if d.Fail {
+			e.failGate(ctx, p, rel, env, d)
+			continue
+		}
+		if !d.Open {
 			if p.Reclaimed {
 				// The holder that died may have pushed it: its try counts,
 				// so that the claim after the gate still looks for that
 				// push (Reclaimed does not outlive this claim).
 				p.Attempts++
 			}
-			p.State, p.Reason, p.NextAttemptAt = StateWaiting, reason, until
+			p.State, p.Reason, p.NextAttemptAt = StateWaiting, d.Reason, d.Until
+			if d.Until.IsZero() {
+				p.NextAttemptAt = e.now().UTC().Add(heldRecheck)
+			}
 			e.save(ctx, p)
 			continue
 		}
 		if p.State == StateWaiting {
 			p.State = StatePending
+		}
+		if d.Note != "" {
+			p.Note = d.Note // recorded with the promotion's next transition
 		}
 		if env.Promotion != config.ModePullRequest {
 			direct = append(direct, p)
@@ -73,6 +89,17 @@ func (e *Engine) admit(ctx context.Context, claimed []Promotion) (direct []Promo
 	return direct, prs
 }
 
+// heldRecheck is how soon a promotion held until something changes (a
+// pin) is decided again unprompted. What changes it wakes it at once
+// (Unpin); this is the safety net for a wake-up lost in a crash, and long
+// enough that held promotions cost nothing while they wait.
+const heldRecheck = 10 * time.Minute
+
+// gateInput is what the gates look at for p, before its pull request.
+func (e *Engine) gateInput(p Promotion, rel Release, env config.Environment) GateInput {
+	return GateInput{Promotion: p, Release: rel, Env: env, Now: e.now().UTC(), CompletedAt: e.completedAt}
+}
+
 // prItem loads what a pull-request promotion needs.
 func (e *Engine) prItem(ctx context.Context, p Promotion, ref appRef, env config.Environment) (*item, bool) {
 	rel, err := e.store.GetRelease(ctx, p.ReleaseID)
@@ -83,9 +110,12 @@ func (e *Engine) prItem(ctx context.Context, p Promotion, ref appRef, env config
 	return &item{p: p, rel: rel, app: ref.app, target: ref.app.TargetFor(env.Name, env.Branch)}, true
 }
 
-// runPR does one piece of pull-request work.
+// runPR does one piece of pull-request work. An open promotion without a
+// pull-request number was opened by a built-in provider that kept none
+// (before store migration 0004): its pull request is ensured again, which
+// records it and gives it its number.
 func (e *Engine) runPR(ctx context.Context, w prWork) {
-	if w.it.p.State == StatePROpen {
+	if w.it.p.State == StatePROpen && w.it.p.PRNumber > 0 {
 		e.reconcilePR(ctx, w.it, w.repo, w.env)
 		return
 	}

@@ -2,9 +2,11 @@ package promotion_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/ferryhq/ferry/internal/commitmsg"
 	"github.com/ferryhq/ferry/internal/promotion"
 )
 
@@ -51,7 +53,7 @@ func TestEnvironmentsOnTheirOwnBranches(t *testing.T) {
 	}
 
 	prod := f.awaitState(r.Release.ID, "prod", promotion.StatePROpen)
-	if prod.PRBranch != "ferry/payments/prod" || f.git("rev-parse", prod.PRBranch+"^") != mainBefore {
+	if !strings.HasPrefix(prod.PRBranch, "ferry/payments/prod.") || f.git("rev-parse", prod.PRBranch+"^") != mainBefore {
 		t.Errorf("prod PR branch %s does not start at production's head", prod.PRBranch)
 	}
 	if _, err := f.eng.Approve(context.Background(), prod.ID, "rm"); err != nil {
@@ -60,6 +62,13 @@ func TestEnvironmentsOnTheirOwnBranches(t *testing.T) {
 	prod = f.awaitState(r.Release.ID, "prod", promotion.StateMerged)
 	if got := f.git("rev-parse", "production"); got != prod.MergeSHA {
 		t.Errorf("production at %s, merge %s", got, prod.MergeSHA)
+	}
+	// The merge commit says who approved and merged, as git reads it, so
+	// that reindex can restore them.
+	tr := f.trailers(prod.MergeSHA)
+	if !slices.Equal(tr[commitmsg.KeyApprovedBy], []string{"rm"}) || !slices.Equal(tr[commitmsg.KeyMergedBy], []string{"rm"}) ||
+		!slices.Equal(tr[commitmsg.KeyRequestedBy], []string{"ferry"}) || !slices.Equal(tr[commitmsg.KeyPromotion], []string{prod.ID}) {
+		t.Errorf("merge commit trailers = %v", tr)
 	}
 	if file := f.git("show", "production:envs/prod/payments/kustomization.yaml"); !strings.Contains(file, r.Release.Digest) {
 		t.Errorf("production's prod file lacks the release:\n%s", file)

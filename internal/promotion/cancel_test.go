@@ -2,7 +2,6 @@ package promotion_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -34,7 +33,7 @@ func (h hostedPRs) Close(context.Context, int, string) error {
 	return derrors.New(derrors.Unavailable, "unexpected", "unexpected call")
 }
 
-func (h hostedPRs) Parse(http.Header, []byte) (promotion.Event, error) {
+func (h hostedPRs) Parse(promotion.Headers, []byte) (promotion.Event, error) {
 	return promotion.Event{Kind: promotion.EventIgnored}, nil
 }
 

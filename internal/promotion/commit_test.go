@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryhq/ferry/internal/commitmsg"
 	"github.com/ferryhq/ferry/internal/promotion"
 )
 
@@ -61,17 +62,21 @@ func TestReportedBuildIsCommitted(t *testing.T) {
 	}
 	tr := f.trailers("main")
 	for k, want := range map[string]string{
-		promotion.TrailerRelease:      rel.ID,
-		promotion.TrailerPromotion:    p.ID,
-		promotion.TrailerImage:        f.image("payments") + ":1.5.0@" + rel.Digest,
-		promotion.TrailerSourceCommit: "0123456789abcdef0123456789abcdef01234567",
-		promotion.TrailerCIRun:        "https://ci.example.com/acme/payments/runs/1.5.0",
+		commitmsg.KeyRelease:      rel.ID,
+		commitmsg.KeyPromotion:    p.ID,
+		commitmsg.KeyImage:        f.image("payments") + ":1.5.0@" + rel.Digest,
+		commitmsg.KeySourceCommit: "0123456789abcdef0123456789abcdef01234567",
+		commitmsg.KeyCIRun:        "https://ci.example.com/acme/payments/runs/1.5.0",
 	} {
 		if got := tr[k]; len(got) != 1 || got[0] != want {
 			t.Errorf("trailer %s = %q, want [%q]", k, got, want)
 		}
 	}
 
+	// Who asked is written exactly when the promotion records one.
+	if got := tr[commitmsg.KeyRequestedBy]; (p.RequestedBy == "" && got != nil) || (p.RequestedBy != "" && !slices.Equal(got, []string{p.RequestedBy})) {
+		t.Errorf("trailer %s = %q, promotion requested by %q", commitmsg.KeyRequestedBy, got, p.RequestedBy)
+	}
 	if files := f.git("diff", "--name-only", before, "main"); files != devPayments {
 		t.Errorf("files changed = %q, want only %s", files, devPayments)
 	}
@@ -113,13 +118,13 @@ func TestBatchOneCommit(t *testing.T) {
 	}
 	tr := f.trailers("main")
 	for _, r := range rs {
-		if !slices.Contains(tr[promotion.TrailerRelease], r.Release.ID) ||
-			!slices.Contains(tr[promotion.TrailerPromotion], r.Promotion.ID) ||
-			!slices.Contains(tr[promotion.TrailerImage], r.Release.ImageRef()) {
+		if !slices.Contains(tr[commitmsg.KeyRelease], r.Release.ID) ||
+			!slices.Contains(tr[commitmsg.KeyPromotion], r.Promotion.ID) ||
+			!slices.Contains(tr[commitmsg.KeyImage], r.Release.ImageRef()) {
 			t.Errorf("trailers %v lack release %s / promotion %s / image %s", tr, r.Release.ID, r.Promotion.ID, r.Release.ImageRef())
 		}
 	}
-	if got := len(tr[promotion.TrailerPromotion]); got != 3 {
+	if got := len(tr[commitmsg.KeyPromotion]); got != 3 {
 		t.Errorf("%d Ferry-Promotion trailers, want 3", got)
 	}
 	files := strings.Fields(f.git("diff", "--name-only", before, "main"))
@@ -156,7 +161,7 @@ func TestBatchSupersedes(t *testing.T) {
 		t.Errorf("%s new commits, want 1", n)
 	}
 	tr := f.trailers("main")
-	if got := tr[promotion.TrailerPromotion]; !slices.Equal(got, []string{newer.Promotion.ID}) {
+	if got := tr[commitmsg.KeyPromotion]; !slices.Equal(got, []string{newer.Promotion.ID}) {
 		t.Errorf("Ferry-Promotion trailers = %q, want only the newer", got)
 	}
 	if got := f.git("show", "main:"+devPayments); !strings.Contains(got, `newTag: "1.6.0"`) ||

@@ -48,12 +48,24 @@ type Deps struct {
 	Store    Store
 	Registry *registry.Verifier
 	Repos    []*Repo
-	// Providers are the pull-request providers by repository name; a
-	// repository without one uses the built-in provider.
+	// Providers are the Git hosts' pull-request providers by repository
+	// name.
 	Providers map[string]Provider
-	Log       *zap.Logger
+	// Builtin returns the pull-request provider of a repository without one
+	// in Providers (internal/scm/builtin); nil leaves such a repository
+	// without pull requests.
+	Builtin func(repo *Repo) PullRequests
+	// SupplyChain verifies signatures and provenance for the environments
+	// whose gates ask for them; nil refuses such environments.
+	SupplyChain SupplyChain
+	Log         *zap.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Render, when set, proves every edit by rendering its target.
+	Render RenderVerifier
+	// Deployments, when set, is told of every promotion that changes what
+	// runs in an environment (the DORA lead-time histogram).
+	Deployments DeploymentObserver
 }
 
 // Provider is a Git host's pull requests and webhooks.
@@ -64,14 +76,26 @@ type Provider interface {
 
 // Engine records releases and drives promotions.
 type Engine struct {
-	cfg   Config
-	store Store
-	reg   *registry.Verifier
-	repos []*Repo
-	log   *zap.Logger
+	cfg    Config
+	store  Store
+	reg    *registry.Verifier
+	supply SupplyChain
+	repos  []*Repo
+	log    *zap.Logger
+	// render proves edits by rendering; nil checks the edited file only.
+	render RenderVerifier
+	// deployments hears of each deployment; nil: nobody.
+	deployments DeploymentObserver
 
 	providers map[string]PullRequests
-	webhooks  map[string]Webhooks
+	// members caches what providers answer about team membership.
+	members  memberCache
+	webhooks map[string]Webhooks
+	// admission are the gates a promotion passes before its Git work
+	// starts; merging those an open pull request passes before Ferry
+	// merges it. Each is evaluated in order (see decide).
+	admission []Gate
+	merging   []Gate
 	now       func() time.Time
 
 	catalog *catalog
@@ -111,20 +135,38 @@ func New(cfg Config, d Deps) *Engine {
 		cfg.Owner = newID("wrk")
 	}
 	e := &Engine{
-		cfg:     cfg,
-		store:   d.Store,
-		reg:     d.Registry,
-		repos:   d.Repos,
-		log:     d.Log,
-		now:     d.Now,
-		kick:    make(chan struct{}, 1),
-		changed: make(chan struct{}),
+		cfg:    cfg,
+		store:  d.Store,
+		reg:    d.Registry,
+		supply: d.SupplyChain,
+		repos:  d.Repos,
+		log:    d.Log,
+		now:    d.Now,
+		render: d.Render,
+
+		deployments: d.Deployments,
+		kick:        make(chan struct{}, 1),
+		changed:     make(chan struct{}),
+
+		// The supply-chain gate comes first after the pin: an image it
+		// refuses fails at once instead of soaking first. The pin holds
+		// before anything else, so that its reason is the one shown.
+		admission: []Gate{supplyChainGate{sc: d.SupplyChain, log: d.Log}, soakGate{}, freezeGate{}},
+		merging:   []Gate{approvalsGate{}},
 	}
 	e.providers, e.webhooks = map[string]PullRequests{}, map[string]Webhooks{}
 	for name, p := range d.Providers {
 		e.providers[name], e.webhooks[name] = p, p
 	}
+	for _, r := range d.Repos {
+		if _, ok := e.providers[r.Name]; !ok && d.Builtin != nil {
+			e.providers[r.Name] = d.Builtin(r)
+		}
+	}
+	e.admission = append([]Gate{pinGate{pin: e.activePin}}, e.admission...)
+	e.admission = append(e.admission, healthGate{arrival: e.arrivalIn, statuses: e.statusReader, poll: cfg.ReconcileInterval})
 	e.catalog = newCatalog(d.Repos, d.Log, cfg.PipelineRefresh, d.Now)
+	e.catalog.vet = e.vetHealth
 	return e
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferryhq/ferry/internal/commitmsg"
 	"github.com/ferryhq/ferry/internal/promotion"
 )
 
@@ -85,7 +86,7 @@ func TestPermanentFailures(t *testing.T) {
 	if n := f.git("rev-list", "--count", before+"..main"); n != "1" {
 		t.Errorf("%s commits, want 1 (payments)", n)
 	}
-	if tr := f.trailers("main"); len(tr[promotion.TrailerPromotion]) != 1 {
+	if tr := f.trailers("main"); len(tr[commitmsg.KeyPromotion]) != 1 {
 		t.Errorf("trailers %v, want only payments'", tr)
 	}
 	if files := f.git("diff", "--name-only", before, "main"); files != devPayments {

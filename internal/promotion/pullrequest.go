@@ -12,16 +12,30 @@ import (
 	"github.com/ferryhq/ferry/internal/config"
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/gitrepo"
-	"github.com/ferryhq/ferry/internal/manifest"
 )
 
-// prBranch is the branch of the one open pull request per application and
-// environment.
-func prBranch(app, env string) string { return gitrepo.OwnBranchPrefix + app + "/" + env }
+// provider returns the repository's pull-request provider: its Git host's,
+// or the built-in one. Without either (an engine built without
+// Deps.Builtin) its pull-request environments cannot proceed.
+func (e *Engine) provider(repo string) (PullRequests, error) {
+	if prov, ok := e.providers[repo]; ok {
+		return prov, nil
+	}
+	return nil, fmt.Errorf("repository %s has no pull-request provider", repo)
+}
 
-// provider returns the repository's pull-request provider; nil means the
-// built-in one.
-func (e *Engine) provider(repo string) PullRequests { return e.providers[repo] }
+// asMembers returns prov's Members, or nil when it resolves no teams.
+func asMembers(prov PullRequests) Members {
+	m, _ := prov.(Members)
+	return m
+}
+
+// reviewedInFerry reports whether prov's pull requests are approved through
+// Ferry's API (and merged by Ferry once approved).
+func reviewedInFerry(prov PullRequests) bool {
+	_, ok := prov.(Reviews)
+	return ok
+}
 
 // openPR pushes the promotion's change to its PR branch and opens (or
 // updates) the one pull request of its application and environment. Older
@@ -29,7 +43,11 @@ func (e *Engine) provider(repo string) PullRequests { return e.providers[repo] }
 func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.Environment) {
 	p := it.p
 	base := it.target.Branch
-	branch := prBranch(p.Application, env.Name)
+	prov, err := e.provider(repo.Name)
+	if err != nil {
+		e.fail(ctx, p, err.Error())
+		return
+	}
 
 	baseSnap, err := repo.Git.Read(ctx, base)
 	if err != nil {
@@ -48,17 +66,22 @@ func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.En
 		e.retry(ctx, p, err)
 		return
 	}
-	if len(open) == 0 {
-		// A new pull request starts from the base, not from an old branch.
-		if err := repo.Git.DeleteBranch(ctx, branch); err != nil {
-			e.retry(ctx, p, err)
-			return
-		}
+	fresh := prBranch(p.Application, env.Name, p.ID)
+	branch, err := e.takeOver(ctx, p, open, func(Promotion) bool { return true }, fresh, p.ID+" ("+it.rel.Tag+")",
+		func(b string) error { return e.recordBranch(ctx, p, b) })
+	if err != nil {
+		e.retry(ctx, p, err)
+		return
 	}
+	if branch == "" {
+		branch = fresh
+	}
+	// Recorded before the push: a retry pushes to the same branch.
+	p.PRBranch, it.p.PRBranch = branch, branch
 	var failure string
 	res, err := repo.Git.Commit(ctx, branch, func(s gitrepo.Snapshot) (gitrepo.Change, error) {
-		failure = ""
-		out, changed, err := applyTarget(s, map[string][]byte{}, it)
+		failure, it.p.Diff = "", ""
+		out, changed, err := e.applyTarget(s, map[string][]byte{}, it)
 		if err != nil {
 			failure = err.Error()
 			return gitrepo.Change{}, nil
@@ -66,6 +89,7 @@ func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.En
 		if !changed {
 			return gitrepo.Change{}, nil
 		}
+		it.p.Diff = editDiff(s, map[string][]byte{}, it.target.Path, out)
 		return gitrepo.Change{Message: commitMessage([]*item{it}), Files: map[string][]byte{it.target.Path: out}}, nil
 	}, gitrepo.FromBranch(base))
 	switch {
@@ -79,48 +103,62 @@ func (e *Engine) openPR(ctx context.Context, it *item, repo *Repo, env config.En
 	spec := PRSpec{
 		Head:  branch,
 		Base:  base,
-		Title: fmt.Sprintf("%s: %s ← %s (%s)", p.Application, env.Name, it.rel.Tag, it.rel.ShortDigest()),
+		Title: prTitle(it, env),
 		Body:  e.prBody(ctx, it, env, current, curErr),
 	}
-	pr, awaiting := PR{Head: branch, Base: base, HeadSHA: res.SHA, State: PROpen}, e.awaitingBuiltin(env, nil)
-	if prov := e.provider(repo.Name); prov != nil {
-		if pr, err = prov.Ensure(ctx, spec); err != nil {
-			e.retry(ctx, p, fmt.Errorf("opening pull request: %w", err))
-			return
-		}
-		awaiting = e.awaiting(env, nil)
+	pr, err := prov.Ensure(ctx, spec)
+	if err != nil {
+		e.retry(ctx, p, fmt.Errorf("opening pull request: %w", err))
+		return
 	}
-	p.State, p.Reason = StatePROpen, awaiting
+	d, approvals, err := e.mergeDecision(ctx, it, repo.Name, env, prov, pr)
+	if err != nil {
+		e.retry(ctx, p, err)
+		return
+	}
+	// The body just written listed it.p.Approvals.
+	e.describeApprovals(ctx, prov, repo, it, env, pr, approvals)
+	p.Approvers, p.Approvals = CountedApprovers(approvals), approvals
+	p.State, p.Reason = StatePROpen, prReason(d, env, reviewedInFerry(prov), pr)
 	p.PRNumber, p.PRURL, p.PRBranch, p.CommitSHA = pr.Number, pr.URL, branch, res.SHA
+	if it.p.Diff != "" {
+		p.Diff = it.p.Diff
+	}
 	p.NextAttemptAt = e.now().UTC().Add(e.cfg.ReconcileInterval)
-	p.Note = "pull request opened"
-	if pr.Number > 0 {
-		p.Note = fmt.Sprintf("pull request #%d opened: %s", pr.Number, pr.URL)
+	gateNote := p.Note // an admission gate's (who signed the image), if any
+	p.Note = fmt.Sprintf("pull request #%d opened: %s", pr.Number, pr.URL)
+	if gateNote != "" {
+		p.Note += "; " + gateNote
 	}
 	e.save(ctx, p)
-	for _, q := range open {
-		if q.ID != p.ID {
-			e.supersedeOpen(ctx, q.ID, p.ID+" ("+it.rel.Tag+")")
-		}
-	}
+}
+
+// prTitle says what a pull request moves where.
+func prTitle(it *item, env config.Environment) string {
+	return fmt.Sprintf("%s: %s ← %s (%s)", it.p.Application, env.Name, it.rel.Tag, it.rel.ShortDigest())
 }
 
 // supersedeOpen marks an older promotion of the same pull request as
-// superseded by newer. Another worker may hold it (a look at the pull
-// request): the change waits for it and is made to what it wrote, so that
-// its save does not undo the change.
-func (e *Engine) supersedeOpen(ctx context.Context, id, newer string) {
+// superseded by newer, and reports whether it did (false: it ended
+// meanwhile). Another worker may hold it (a look at the pull request): the
+// change waits for it and is made to what it wrote, so that its save does
+// not undo the change.
+func (e *Engine) supersedeOpen(ctx context.Context, id, newer string) (bool, error) {
+	claimed := false
 	err := e.updateUnleased(ctx, id, func(q *Promotion) error {
 		if q.State != StatePROpen {
 			return errUnchanged // it ended meanwhile
 		}
 		q.State, q.Reason = StateSuperseded, "superseded by promotion "+newer+" in the same pull request"
 		q.NextAttemptAt = time.Time{}
+		claimed = true
 		return nil
 	})
 	if err != nil {
 		e.log.Warn("superseding promotion", zap.String("promotion", id), zap.Error(err))
+		return false, fmt.Errorf("superseding promotion %s: %w", id, err)
 	}
+	return claimed, nil
 }
 
 // openPromotions returns the promotions of p's application and environment
@@ -133,13 +171,46 @@ func (e *Engine) openPromotions(ctx context.Context, p Promotion) ([]Promotion, 
 	return page.Items, nil
 }
 
-// awaiting says what an open pull request waits for.
-func (e *Engine) awaiting(env config.Environment, approvers []string) string {
-	need := env.Gates.Approvals
-	switch {
-	case need > len(approvers):
-		return fmt.Sprintf("waiting for approvals: %d of %d", len(approvers), need)
-	case env.Gates.AutoMerge:
+// mergeDecision runs the merge gates on an open pull request. It also
+// returns the approvals with whether each counts (host and four eyes), so
+// that the promotion records only the approvers that count.
+func (e *Engine) mergeDecision(ctx context.Context, it *item, repo string, env config.Environment, prov PullRequests, pr PR) (Decision, []Approval, error) {
+	in := e.gateInput(it.p, it.rel, env)
+	in.PR, in.Approvals, in.ReviewedInFerry = &pr, hostApprovals(pr), reviewedInFerry(prov)
+	in.Members = e.members.of(repo, asMembers(prov))
+	d, err := decide(ctx, e.merging, in)
+	if err != nil {
+		return Decision{}, nil, err
+	}
+	approvals, err := countApprovals(ctx, in)
+	return d, approvals, err
+}
+
+// prReason says what an open pull request waits for: a merge gate, the
+// host's own protection (not mergeable, changes requested, checks), or,
+// when nothing holds it, a merge (by Ferry or by someone).
+func prReason(d Decision, env config.Environment, inFerry bool, pr PR) string {
+	if !d.Open {
+		return d.Reason
+	}
+	var held []string
+	if !pr.Mergeable {
+		why := pr.NotMergeable
+		if why == "" {
+			why = "no reason given"
+		}
+		held = append(held, "the host reports the pull request not mergeable: "+why)
+	}
+	if len(pr.ChangesRequested) > 0 {
+		held = append(held, "changes requested by "+strings.Join(pr.ChangesRequested, ", ")+" (blocks until dismissed)")
+	}
+	if pr.Checks == ChecksFailed {
+		held = append(held, "checks failed")
+	}
+	if len(held) > 0 {
+		return "gates met, but " + strings.Join(held, "; ")
+	}
+	if env.Gates.AutoMerge || inFerry {
 		return "approved; merging when checks pass"
 	}
 	return "mergeable: waiting for someone to merge"
@@ -150,11 +221,12 @@ func (e *Engine) awaiting(env config.Environment, approvers []string) string {
 // rejected, open → approvals and auto-merge.
 func (e *Engine) reconcilePR(ctx context.Context, it *item, repo *Repo, env config.Environment) {
 	p := it.p
-	prov := e.provider(repo.Name)
-	if prov == nil {
-		e.reconcileBuiltin(ctx, it, repo, env)
+	prov, err := e.provider(repo.Name)
+	if err != nil {
+		e.fail(ctx, p, err.Error())
 		return
 	}
+	inFerry := reviewedInFerry(prov)
 	pr, err := prov.Get(ctx, p.PRNumber)
 	switch {
 	case errors.Is(err, derrors.ErrNotFound):
@@ -164,36 +236,45 @@ func (e *Engine) reconcilePR(ctx context.Context, it *item, repo *Repo, env conf
 		e.recheck(ctx, p, err)
 		return
 	}
-	p.Approvers = pr.Approvers
 	switch pr.State {
 	case PRMerged:
+		in := e.gateInput(p, it.rel, env)
+		in.PR, in.Approvals = &pr, hostApprovals(pr)
+		in.Members = e.members.of(repo.Name, asMembers(prov))
+		if approvals, err := countApprovals(ctx, in); err == nil {
+			p.Approvers, p.Approvals = CountedApprovers(approvals), approvals
+		} else {
+			// Merged on the host whatever Ferry counts now: the host's
+			// approvers are what history can still say.
+			p.Approvers = pr.Approvers
+		}
 		p.MergeSHA, p.MergedBy, p.Actor = pr.MergeSHA, pr.MergedBy, pr.MergedBy
 		e.complete(ctx, repo, it, p, StateMerged, fmt.Sprintf("pull request #%d merged by %s", pr.Number, orSomeone(pr.MergedBy)))
+		e.dropBranch(ctx, repo, p)
 		return
 	case PRClosed:
 		p.State, p.Reason, p.Actor = StateRejected, fmt.Sprintf("pull request #%d closed without merging by %s", pr.Number, orSomeone(pr.ClosedBy)), pr.ClosedBy
 		p.NextAttemptAt = time.Time{}
 		e.save(ctx, p)
+		e.dropBranch(ctx, repo, p)
 		return
 	}
-	p.Reason = e.awaiting(env, pr.Approvers)
+	d, approvals, err := e.mergeDecision(ctx, it, repo.Name, env, prov, pr)
+	if err != nil {
+		e.recheck(ctx, p, err)
+		return
+	}
+	e.describeApprovals(ctx, prov, repo, it, env, pr, approvals)
+	p.Approvers, p.Approvals = CountedApprovers(approvals), approvals
+	p.Reason = prReason(d, env, inFerry, pr)
 	if pr.HeadSHA != "" && p.CommitSHA != "" && pr.HeadSHA != p.CommitSHA {
 		p.Reason += fmt.Sprintf("; the branch was changed by hand (head %.8s, Ferry pushed %.8s)", pr.HeadSHA, p.CommitSHA)
 	}
-	ready := len(pr.Approvers) >= env.Gates.Approvals && env.Gates.AutoMerge &&
+	ready := d.Open && (env.Gates.AutoMerge || inFerry) && pr.Mergeable && len(pr.ChangesRequested) == 0 &&
 		(pr.Checks == ChecksPassed || pr.Checks == ChecksUnknown)
 	if ready {
-		merged, err := prov.Merge(ctx, pr.Number, pr.HeadSHA)
-		if err != nil {
-			e.recheck(ctx, p, err)
-			return
-		}
-		p.MergeSHA, p.MergedBy, p.Actor = merged.MergeSHA, "ferry", "ferry"
-		e.complete(ctx, repo, it, p, StateMerged, fmt.Sprintf("pull request #%d merged by Ferry: approved and checks passed", pr.Number))
+		e.mergePR(ctx, prov, it, repo, p, pr)
 		return
-	}
-	if pr.Checks == ChecksFailed {
-		p.Reason += "; checks failed"
 	}
 	p.NextAttemptAt = e.now().UTC().Add(e.cfg.ReconcileInterval)
 	e.save(ctx, p)
@@ -216,29 +297,65 @@ func (e *Engine) recheck(ctx context.Context, p Promotion, err error) {
 
 // complete records a promotion as done (committed or merged) and starts
 // the promotions into every environment promoted from it, in one store
-// transaction.
+// transaction. A set member's own promotion into its set's entry
+// environment or beyond starts none: in the entry it may form a set
+// release instead, in the same transaction (set_form.go).
 func (e *Engine) complete(ctx context.Context, repo *Repo, it *item, p Promotion, st State, note string) {
 	now := e.now().UTC()
 	p.State, p.Reason, p.NextAttemptAt = st, "", time.Time{}
 	p.Note = note
 	p.LeaseOwner, p.LeaseUntil, p.UpdatedAt = "", time.Time{}, now
 	var next []Promotion
+	var form *SetFormation
 	if pl := e.pipelineOf(repo); pl != nil {
-		for _, n := range pl.Next(p.Environment) {
-			next = append(next, Promotion{
-				ID: newID("prm"), ReleaseID: p.ReleaseID, Application: p.Application, Environment: n.Name,
-				State: StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
-				RequestedBy: "ferry", Note: "started: " + p.Environment + " completed",
-			})
+		if set, atEntry, held := heldForSet(pl, p); held {
+			// Downstream of its set's entry a member moves only as a set.
+			if atEntry && !e.rollsBack(ctx, p, it.rel) {
+				f := formation(pl, set, p, now)
+				form = &f
+			}
+		} else {
+			for _, n := range pl.Next(p.Environment) {
+				next = append(next, Promotion{
+					ID: newID("prm"), ReleaseID: p.ReleaseID, Application: p.Application, Environment: n.Name,
+					State: StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+					RequestedBy: "ferry", Note: "started: " + p.Environment + " completed",
+					SetRelease: p.SetRelease,
+				})
+			}
 		}
 	}
-	if err := e.store.CompletePromotion(ctx, e.cfg.Owner, p, next); err != nil {
+	owner := e.cfg.Owner
+	if it.unleased {
+		owner = "" // a set's follower, completed by its leader
+	}
+	if form != nil {
+		sr, formed, err := e.store.CompleteFormingSet(ctx, owner, p, *form)
+		if err != nil {
+			e.log.Warn("completing promotion", zap.String("promotion", p.ID), zap.Error(err))
+			return
+		}
+		if formed {
+			next = form.Next
+			e.log.Info("release set formed from its members", zap.String("set", sr.Name), zap.String("set_release", sr.ID),
+				zap.String("environment", form.Entry), zap.Strings("releases", sr.Releases), zap.String("completed", p.ID))
+		}
+	} else if err := e.store.CompletePromotion(ctx, owner, p, next); err != nil {
 		e.log.Warn("completing promotion", zap.String("promotion", p.ID), zap.Error(err))
 		return
 	}
 	e.log.Info("promotion", zap.String("promotion", p.ID), zap.String("application", p.Application),
 		zap.String("environment", p.Environment), zap.String("state", string(p.State)),
 		zap.String("commit", p.CommitSHA), zap.String("merge", p.MergeSHA), zap.Int("next", len(next)))
+	e.observeDeployment(p, it.rel, now)
+	// In the background: the worker completing p may hold the very
+	// promotions to supersede in the same batch, and superseding waits
+	// until no worker holds them.
+	go func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*busyWait)
+		defer cancel()
+		e.closeBehind(cctx, repo, p, it.rel)
+	}()
 	if len(next) > 0 {
 		e.Kick()
 	}
@@ -256,62 +373,4 @@ func orSomeone(s string) string {
 		return "someone"
 	}
 	return s
-}
-
-// prBody describes the promotion for reviewers.
-func (e *Engine) prBody(ctx context.Context, it *item, env config.Environment, current manifest.Image, curErr error) string {
-	r := it.rel
-	var b strings.Builder
-	fmt.Fprintf(&b, "Ferry promotes **%s** to **%s**", r.Application, env.Name)
-	if env.From != "" {
-		fmt.Fprintf(&b, " (from %s)", env.From)
-	}
-	b.WriteString(".\n\n| | tag | digest |\n|---|---|---|\n")
-	var prev *Release
-	if curErr == nil {
-		fmt.Fprintf(&b, "| now | `%s` | `%s` |\n", orDash(current.Tag), orDash(current.Digest))
-		if current.Digest != "" {
-			if pr, err := e.store.FindReleaseByDigest(ctx, r.Application, current.Digest); err == nil {
-				prev = &pr
-			}
-		}
-	} else {
-		fmt.Fprintf(&b, "| now | ? | could not read: %s |\n", curErr)
-	}
-	fmt.Fprintf(&b, "| after | `%s` | `%s` |\n\n", r.Tag, r.Digest)
-	if r.SourceCommit != "" {
-		switch {
-		case prev != nil && prev.SourceCommit != "" && prev.SourceRepo == r.SourceRepo && isWebURL(r.SourceRepo):
-			fmt.Fprintf(&b, "Source changes: [%.8s…%.8s](%s/compare/%s...%s)\n\n", prev.SourceCommit, r.SourceCommit,
-				strings.TrimSuffix(strings.TrimSuffix(r.SourceRepo, "/"), ".git"), prev.SourceCommit, r.SourceCommit)
-		case prev != nil && prev.SourceCommit != "":
-			fmt.Fprintf(&b, "Source changes: %s %.12s → %.12s\n\n", r.SourceRepo, prev.SourceCommit, r.SourceCommit)
-		default:
-			fmt.Fprintf(&b, "Source: %s %s\n\n", r.SourceRepo, r.SourceCommit)
-		}
-	}
-	if r.CIRunURL != "" {
-		fmt.Fprintf(&b, "CI run: %s\n\n", r.CIRunURL)
-	}
-	fmt.Fprintf(&b, "Files changed: `%s` (%s)\n\n", it.target.Path, it.target.Kind)
-	if n := env.Gates.Approvals; n > 0 {
-		fmt.Fprintf(&b, "Needs %d approval(s) from distinct people.", n)
-		if env.Gates.AutoMerge {
-			b.WriteString(" Ferry merges once approved and the checks pass.")
-		}
-		b.WriteString("\n\n")
-	}
-	fmt.Fprintf(&b, "---\nFerry promotion `%s`, release `%s`, requested by %s.\n", it.p.ID, r.ID, orSomeone(it.p.RequestedBy))
-	return b.String()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "–"
-	}
-	return s
-}
-
-func isWebURL(s string) bool {
-	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 }

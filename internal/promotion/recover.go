@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/ferryhq/ferry/internal/commitmsg"
 	"github.com/ferryhq/ferry/internal/gitrepo"
 )
 
@@ -29,9 +30,9 @@ const (
 func pushedPromotions(s gitrepo.Snapshot) map[string]string {
 	out := map[string]string{}
 	_ = s.Walk(historyDepth, func(c gitrepo.CommitInfo) bool {
-		for _, id := range c.Trailers[TrailerPromotion] {
-			if _, ok := out[id]; !ok {
-				out[id] = c.SHA
+		for _, e := range commitmsg.Parse(c.Message).Entries {
+			if _, ok := out[e.Promotion]; !ok && e.Promotion != "" {
+				out[e.Promotion] = c.SHA
 			}
 		}
 		return true
@@ -76,10 +77,10 @@ func (e *Engine) pushedBefore(ctx context.Context, g *group, s gitrepo.Snapshot,
 	start, visited := e.now(), 0
 	err := g.repo.Git.History(ctx, g.branch, deepHistory, func(c gitrepo.CommitInfo) bool {
 		visited++
-		for _, id := range c.Trailers[TrailerPromotion] {
-			if want[id] {
-				out[id] = c.SHA
-				delete(want, id)
+		for _, e := range commitmsg.Parse(c.Message).Entries {
+			if want[e.Promotion] {
+				out[e.Promotion] = c.SHA
+				delete(want, e.Promotion)
 			}
 		}
 		return len(want) > 0 && !c.When.Before(oldest.Add(-commitClockSlack))

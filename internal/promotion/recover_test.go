@@ -11,8 +11,10 @@ import (
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/ferryhq/ferry/internal/commitmsg"
 	"github.com/ferryhq/ferry/internal/gitrepo"
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/scm/builtin"
 )
 
 // deepLook is what the engine logs when it looks beyond its local history.
@@ -31,6 +33,7 @@ func observedEngine(f *fixture) (*promotion.Engine, *observer.ObservedLogs) {
 		Store:    f.store,
 		Registry: f.reg,
 		Repos:    []*promotion.Repo{{Name: "envs", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
+		Builtin:  builtin.Providers(f.store, "", zap.New(core)),
 		Log:      zap.New(core),
 		Now:      f.now,
 	}), logs
@@ -241,8 +244,8 @@ func TestChainCommitMode(t *testing.T) {
 	if files := f.git("diff", "--name-only", stage.CommitSHA+"~1", stage.CommitSHA); files != "envs/stage/payments/kustomization.yaml" {
 		t.Errorf("stage commit changed %q", files)
 	}
-	if tr := f.trailers(stage.CommitSHA); !slices.Equal(tr[promotion.TrailerPromotion], []string{stage.ID}) ||
-		!slices.Equal(tr[promotion.TrailerRelease], []string{r.Release.ID}) {
+	if tr := f.trailers(stage.CommitSHA); !slices.Equal(tr[commitmsg.KeyPromotion], []string{stage.ID}) ||
+		!slices.Equal(tr[commitmsg.KeyRelease], []string{r.Release.ID}) {
 		t.Errorf("stage trailers = %v", tr)
 	}
 	if n := f.git("rev-list", "--count", before+"..main"); n != "2" {
@@ -264,7 +267,7 @@ func TestChainCommitMode(t *testing.T) {
 	if qa.State != promotion.StateCommitted || !qa.Noop {
 		t.Errorf("qa: %s noop=%v %s", qa.State, qa.Noop, qa.Reason)
 	}
-	if prod.PRBranch != "ferry/payments/prod" || f.git("rev-parse", "ferry/payments/prod") != prod.CommitSHA {
+	if !strings.HasPrefix(prod.PRBranch, "ferry/payments/prod.") || f.git("rev-parse", prod.PRBranch) != prod.CommitSHA {
 		t.Errorf("prod: branch %q commit %s", prod.PRBranch, prod.CommitSHA)
 	}
 	all := f.promotionsOf(r.Release.ID)

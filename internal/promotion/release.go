@@ -2,7 +2,12 @@
 // environments as promotions, and drives each promotion through its states.
 package promotion
 
-import "time"
+import (
+	"time"
+
+	"github.com/ferryhq/ferry/internal/commitmsg"
+	"github.com/ferryhq/ferry/internal/supplychain"
+)
 
 // Release is a verified image of an application, as CI reported it.
 type Release struct {
@@ -19,6 +24,17 @@ type Release struct {
 	CIRunURL     string
 	ReportedBy   string // name of the token that reported it
 	CreatedAt    time.Time
+	// Verification is what the supply-chain check found when the release
+	// was reported; nil when no environment asked for one.
+	Verification *supplychain.Facts
+	// SourceCommittedAt is when the source commit was made, as CI reported
+	// it; zero when it did not (lead time is then measured from CreatedAt).
+	SourceCommittedAt time.Time
+	// Fixes names the release a fix-forward release repairs; empty for an
+	// ordinary release. Its deployment into an environment marks the
+	// deployment just before it there, when that one is of the named
+	// release, as a failed change.
+	Fixes string
 }
 
 // ImageRef returns the digest-pinned reference "repo:tag@digest".
@@ -28,9 +44,5 @@ func (r Release) ImageRef() string {
 
 // ShortDigest returns the first 8 hex characters of the digest, for messages.
 func (r Release) ShortDigest() string {
-	d := r.Digest
-	if i := len("sha256:"); len(d) > i+8 && d[:i] == "sha256:" {
-		return d[:i+8]
-	}
-	return d
+	return commitmsg.ShortDigest(r.Digest)
 }

@@ -22,6 +22,9 @@ type Build struct {
 	SourceCommit string
 	SourceBranch string
 	CIRunURL     string
+	// SourceCommittedAt and Fixes feed the DORA metrics (see Release).
+	SourceCommittedAt time.Time
+	Fixes             string
 }
 
 // Actor is who asks: a token's name and the applications it may report.
@@ -47,19 +50,8 @@ type Reported struct {
 // its promotion into the first environment, before returning. Nothing is
 // written when it fails. The Git work happens later, in the worker.
 func (e *Engine) ReportBuild(ctx context.Context, b Build, who Actor) (Reported, error) {
-	if !who.MayReport(b.Application) {
-		return Reported{}, derrors.New(derrors.Forbidden, "forbidden",
-			"token %q may not report builds for application %q", who.Name, b.Application)
-	}
-	ref, err := e.catalog.lookup(ctx, b.Application)
+	ref, err := e.checkBuild(ctx, b, who)
 	if err != nil {
-		return Reported{}, err
-	}
-	if b.Image != ref.app.Image {
-		return Reported{}, derrors.New(derrors.Unprocessable, "image_not_of_application",
-			"image %q is not application %q's image repository (%s)", b.Image, b.Application, ref.app.Image)
-	}
-	if err := e.reg.Allowed(b.Image); err != nil {
 		return Reported{}, err
 	}
 	if b.Digest != "" {
@@ -80,18 +72,9 @@ func (e *Engine) ReportBuild(ctx context.Context, b Build, who Actor) (Reported,
 		return Reported{}, err
 	}
 	now := e.now().UTC()
-	rel := Release{
-		ID:           newID("rel"),
-		Application:  b.Application,
-		Repository:   b.Image,
-		Tag:          b.Tag,
-		Digest:       digest,
-		SourceRepo:   b.SourceRepo,
-		SourceCommit: b.SourceCommit,
-		SourceBranch: b.SourceBranch,
-		CIRunURL:     b.CIRunURL,
-		ReportedBy:   who.Name,
-		CreatedAt:    now,
+	rel := newRelease(b, digest, who, now)
+	if err := e.verifyReport(ctx, ref.pipeline, &rel); err != nil {
+		return Reported{}, err
 	}
 	var ps []Promotion
 	for _, env := range ref.pipeline.Firsts() {
@@ -121,6 +104,47 @@ func (e *Engine) ReportBuild(ctx context.Context, b Build, who Actor) (Reported,
 		zap.String("image", rel.ImageRef()), zap.String("by", who.Name))
 	e.Kick()
 	return Reported{Release: rel, Promotion: ps[0]}, nil
+}
+
+// checkBuild checks what a build report may ask before the registry is
+// asked: the reporter's right, the application and its image repository.
+func (e *Engine) checkBuild(ctx context.Context, b Build, who Actor) (appRef, error) {
+	if !who.MayReport(b.Application) {
+		return appRef{}, derrors.New(derrors.Forbidden, "forbidden",
+			"token %q may not report builds for application %q", who.Name, b.Application)
+	}
+	ref, err := e.catalog.lookup(ctx, b.Application)
+	if err != nil {
+		return appRef{}, err
+	}
+	if b.Image != ref.app.Image {
+		return appRef{}, derrors.New(derrors.Unprocessable, "image_not_of_application",
+			"image %q is not application %q's image repository (%s)", b.Image, b.Application, ref.app.Image)
+	}
+	if err := e.reg.Allowed(b.Image); err != nil {
+		return appRef{}, err
+	}
+	return ref, nil
+}
+
+// newRelease is the release a verified build becomes.
+func newRelease(b Build, digest string, who Actor, now time.Time) Release {
+	return Release{
+		ID:           newID("rel"),
+		Application:  b.Application,
+		Repository:   b.Image,
+		Tag:          b.Tag,
+		Digest:       digest,
+		SourceRepo:   b.SourceRepo,
+		SourceCommit: b.SourceCommit,
+		SourceBranch: b.SourceBranch,
+		CIRunURL:     b.CIRunURL,
+		ReportedBy:   who.Name,
+		CreatedAt:    now,
+
+		SourceCommittedAt: b.SourceCommittedAt,
+		Fixes:             b.Fixes,
+	}
 }
 
 // firstPromotion returns the oldest promotion of a release.

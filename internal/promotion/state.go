@@ -74,6 +74,10 @@ type Promotion struct {
 	// the build, the release manager who promoted, or "ferry" for a
 	// promotion started because the previous environment completed.
 	RequestedBy string
+	// SetRelease is the set release the promotion moves with, "" for a
+	// promotion of one application. The promotions of a set release into
+	// one environment are written as one commit or one pull request.
+	SetRelease string
 	// Forced is true when a release manager skipped the from chain.
 	Forced bool
 	// Pull-request promotions: the PR on the Git host, its branch, and how
@@ -85,6 +89,13 @@ type Promotion struct {
 	MergedBy string
 	// Approvers are the distinct people whose approval stands.
 	Approvers []string
+	// Approvals are every approval the host (or Ferry's built-in review)
+	// last reported on the promotion's pull request, counted or not, with
+	// why not (the host's verdict, four eyes, the approvers list).
+	Approvals []Approval
+	// Diff is the unified diff the promotion applied to its target file
+	// (bounded to maxDiff), once it has been committed to a branch.
+	Diff string
 
 	// Actor and Note are not stored as fields: when UpdatePromotion or
 	// CompletePromotion changes State or Reason, the store appends a Transition

@@ -16,6 +16,9 @@ import (
 type AppSummary struct {
 	Name, Image, Repository string
 	Environments            []string
+	// PipelineWarning says, when the repository's newest pipeline did not
+	// load, which one is in use instead (PipelineStatus.Warning).
+	PipelineWarning string
 }
 
 // Applications lists every application of every repository's pipeline.
@@ -25,7 +28,8 @@ func (e *Engine) Applications(ctx context.Context) []AppSummary {
 	}
 	var out []AppSummary
 	for _, ref := range e.catalog.all() {
-		s := AppSummary{Name: ref.app.Name, Image: ref.app.Image, Repository: ref.repo.Name}
+		s := AppSummary{Name: ref.app.Name, Image: ref.app.Image, Repository: ref.repo.Name,
+			PipelineWarning: e.catalog.warning(ref.repo.Name)}
 		for _, env := range ref.pipeline.Environments {
 			s.Environments = append(s.Environments, env.Name)
 		}
@@ -51,6 +55,9 @@ type EnvStatus struct {
 	Release  *Release
 	Err      string
 	InFlight []Promotion
+	// Pin is the environment's active pin, if any: automatic promotions
+	// into it wait until someone unpins.
+	Pin *Pin
 }
 
 // ApplicationStatus reads each environment's target from its branch head.
@@ -59,7 +66,8 @@ func (e *Engine) ApplicationStatus(ctx context.Context, name string) (AppStatus,
 	if err != nil {
 		return AppStatus{}, err
 	}
-	st := AppStatus{AppSummary: AppSummary{Name: ref.app.Name, Image: ref.app.Image, Repository: ref.repo.Name}}
+	st := AppStatus{AppSummary: AppSummary{Name: ref.app.Name, Image: ref.app.Image, Repository: ref.repo.Name,
+		PipelineWarning: e.catalog.warning(ref.repo.Name)}}
 	snaps := map[string]gitrepo.Snapshot{}
 	for _, env := range ref.pipeline.Environments {
 		st.AppSummary.Environments = append(st.AppSummary.Environments, env.Name)
@@ -88,6 +96,11 @@ func (e *Engine) ApplicationStatus(ctx context.Context, name string) (AppStatus,
 		es.InFlight, err = e.inFlight(ctx, name, env.Name)
 		if err != nil {
 			return AppStatus{}, err
+		}
+		if pin, ok, err := e.activePin(ctx, name, env.Name); err != nil {
+			return AppStatus{}, err
+		} else if ok {
+			es.Pin = &pin
 		}
 		st.Environments = append(st.Environments, es)
 	}

@@ -44,6 +44,8 @@ type Store interface {
 	UpdatePromotion(ctx context.Context, owner string, p Promotion) error
 
 	TransitionStore
+	PinStore
+	SetStore
 
 	Close() error
 }
@@ -79,8 +81,13 @@ type PromotionFilter struct {
 	// PRNumber selects the promotion of one pull request (with Application
 	// and Environment, or alone).
 	PRNumber int
-	Limit    int
-	Cursor   string
+	// Since and Until bound the promotions' creation time: Since <=
+	// created < Until; a zero time leaves that side open.
+	Since, Until time.Time
+	// SetRelease selects the promotions of one set release.
+	SetRelease string
+	Limit      int
+	Cursor     string
 }
 
 // Page is one page of a list, with the cursor of the next ("" at the end).

@@ -3,7 +3,6 @@ package promotion
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"go.uber.org/zap"
@@ -12,22 +11,12 @@ import (
 	"github.com/ferryhq/ferry/internal/gitrepo"
 )
 
-// Webhook verifies a Git host's webhook delivery for a repository and wakes
-// the promotions whose pull requests it is about. The webhook is only a
-// hint: the worker then asks the host for the truth, so a delivery missed
-// while Ferry was down is caught by the next poll all the same.
-func (e *Engine) Webhook(ctx context.Context, repo string, h http.Header, body []byte) (Event, error) {
-	ev, err := e.VerifyWebhook(repo, h, body)
-	if err != nil || ev.Kind == EventIgnored {
-		return ev, err
-	}
-	return ev, e.WakeFor(ctx, repo, ev)
-}
-
 // VerifyWebhook checks a delivery's signature or token with the
 // repository's provider and parses it, without acting on it: a receiver
-// that remembers delivery ids calls WakeFor only for a new one.
-func (e *Engine) VerifyWebhook(repo string, h http.Header, body []byte) (Event, error) {
+// that remembers delivery ids calls WakeFor only for a new one. The webhook
+// is only a hint: the worker then asks the host for the truth, so a delivery
+// missed while Ferry was down is caught by the next poll all the same.
+func (e *Engine) VerifyWebhook(repo string, h Headers, body []byte) (Event, error) {
 	wh, ok := e.webhooks[repo]
 	if !ok {
 		return Event{}, derrors.New(derrors.NotFound, "not_found",
@@ -37,7 +26,8 @@ func (e *Engine) VerifyWebhook(repo string, h http.Header, body []byte) (Event, 
 }
 
 // WakeFor wakes the open pull-request promotions of repo that a verified
-// event is about, so the worker looks at their pull requests now.
+// event is about, and those waiting on their health gate for the statuses
+// of its commit, so the worker looks at them now.
 func (e *Engine) WakeFor(ctx context.Context, repo string, ev Event) error {
 	if ev.Kind == EventIgnored {
 		return nil
@@ -46,6 +36,11 @@ func (e *Engine) WakeFor(ctx context.Context, repo string, ev Event) error {
 	if err != nil {
 		return err
 	}
+	healthy, err := e.healthWaiters(ctx, repo, ev)
+	if err != nil {
+		return err
+	}
+	ids = append(ids, healthy...)
 	now := e.now().UTC()
 	for _, id := range ids {
 		if err := e.store.Wake(ctx, id, now); err != nil {
@@ -60,19 +55,24 @@ func (e *Engine) WakeFor(ctx context.Context, repo string, ev Event) error {
 	return nil
 }
 
-// promotionsOf finds the open pull-request promotions an event is about.
+// promotionsOf finds the open pull-request promotions an event is about:
+// by pull request number, else by the branch they recorded (whatever its
+// naming scheme), else by the commit Ferry pushed.
 func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]string, error) {
 	f := PromotionFilter{State: StatePROpen, Limit: 500}
-	bySHA := false // the store cannot select by commit: the loop does
+	bySHA, byRef := false, false // the store cannot select by commit or branch: the loop does
 	switch {
 	case ev.Number > 0:
 		f.PRNumber = ev.Number
 	case strings.HasPrefix(ev.HeadRef, gitrepo.OwnBranchPrefix):
-		app, env, ok := strings.Cut(strings.TrimPrefix(ev.HeadRef, gitrepo.OwnBranchPrefix), "/")
-		if !ok {
-			return nil, nil
+		byRef = true
+		// ferry/<app>/<env>[.<id>] narrows the look to one application
+		// and environment; a set's branch (ferry/set/…) names no
+		// application.
+		if app, rest, ok := strings.Cut(strings.TrimPrefix(ev.HeadRef, gitrepo.OwnBranchPrefix), "/"); ok && app != "set" {
+			env, _, _ := strings.Cut(rest, branchIDSep)
+			f.Application, f.Environment = app, env
 		}
-		f.Application, f.Environment = app, env
 	case ev.HeadSHA == "":
 		return nil, nil
 	default:
@@ -84,7 +84,7 @@ func (e *Engine) promotionsOf(ctx context.Context, repo string, ev Event) ([]str
 	}
 	var ids []string
 	for _, p := range page.Items {
-		if bySHA && p.CommitSHA != ev.HeadSHA {
+		if bySHA && p.CommitSHA != ev.HeadSHA || byRef && p.PRBranch != ev.HeadRef {
 			continue
 		}
 		if ref, ok := e.catalog.find(p.Application); !ok || ref.repo.Name != repo {

@@ -3,14 +3,14 @@ package promotion
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/ferryhq/ferry/internal/config"
+	"github.com/ferryhq/ferry/internal/derrors"
 )
 
 // Run is the worker: it claims due promotions from the store and writes them
@@ -26,6 +26,7 @@ func (e *Engine) Run(ctx context.Context) {
 		if e.catalog.stale() {
 			e.catalog.load(ctx)
 		}
+		e.releaseOnPipelineChange(ctx)
 		for e.runOnce(ctx) {
 			// A full batch: there may be more due right away.
 		}
@@ -76,131 +77,24 @@ func (e *Engine) runOnce(ctx context.Context) bool {
 		}
 	})
 	defer stop()
-	direct, prs := e.admit(wctx, claimed)
+	singles, sets := splitSets(claimed)
+	direct, prs := e.admit(wctx, singles)
+	// Each repository branch is written on its own: a batch spanning
+	// several repositories writes them at once (they share nothing; groups
+	// of one repository wait on its lock in turn).
+	var wg sync.WaitGroup
 	for _, g := range e.group(wctx, direct) {
-		e.commitGroup(wctx, g)
+		wg.Go(func() { e.commitGroup(wctx, g) })
 	}
+	wg.Wait()
 	for _, w := range prs {
 		e.runPR(wctx, w)
 	}
+	for _, ps := range sets {
+		e.runSet(wctx, ps)
+	}
 	e.broadcast()
 	return len(claimed) == e.cfg.MaxBatch
-}
-
-// item is one claimed promotion with what is needed to write it.
-type item struct {
-	p      Promotion
-	rel    Release
-	app    *config.Application
-	target config.Target
-	// superseded says which newer promotion takes this one's place. It is
-	// recorded only once the branch shows the promotion was not pushed
-	// before (a crash between push and record): Git is the truth.
-	superseded string
-}
-
-// group is the work for one repository branch.
-type group struct {
-	repo     *Repo
-	pipeline *config.Pipeline
-	branch   string
-	env      map[string]config.Environment
-	items    []*item
-}
-
-// group resolves each claimed promotion's target and groups them by
-// repository and branch. Promotions that cannot be resolved fail here.
-func (e *Engine) group(ctx context.Context, claimed []Promotion) []*group {
-	byKey := map[string]*group{}
-	var out []*group
-	for _, p := range claimed {
-		rel, err := e.store.GetRelease(ctx, p.ReleaseID)
-		if err != nil {
-			e.retry(ctx, p, err)
-			continue
-		}
-		ref, err := e.catalog.lookup(ctx, p.Application)
-		if err != nil {
-			e.fail(ctx, p, "application is no longer in the pipeline: "+err.Error())
-			continue
-		}
-		env, ok := ref.pipeline.Environment(p.Environment)
-		if !ok {
-			e.fail(ctx, p, "environment "+p.Environment+" is no longer in the pipeline")
-			continue
-		}
-		superseded := ""
-		if q, ok, err := e.newerPromotion(ctx, p); err != nil {
-			e.retry(ctx, p, err)
-			continue
-		} else if ok {
-			superseded = "superseded by promotion " + q.ID
-			if r, err := e.store.GetRelease(ctx, q.ReleaseID); err == nil {
-				superseded += " (" + r.Tag + ")"
-			}
-		}
-		t := ref.app.TargetFor(env.Name, env.Branch)
-		key := ref.repo.Name + "\x00" + t.Branch
-		g := byKey[key]
-		if g == nil {
-			g = &group{repo: ref.repo, pipeline: ref.pipeline, branch: t.Branch, env: map[string]config.Environment{}}
-			byKey[key] = g
-			out = append(out, g)
-		}
-		g.env[env.Name] = env
-		g.items = append(g.items, &item{p: p, rel: rel, app: ref.app, target: t, superseded: superseded})
-	}
-	for _, g := range out {
-		supersede(g.items)
-	}
-	return out
-}
-
-// newerPromotion returns a promotion of the same application into the same
-// environment that was asked for after p and has not failed: the newer one
-// wins, so a retried older release never overwrites a newer one (a rollback
-// is a newer promotion of an older release, and wins too).
-func (e *Engine) newerPromotion(ctx context.Context, p Promotion) (Promotion, bool, error) {
-	page, err := e.store.ListPromotions(ctx, PromotionFilter{Application: p.Application, Environment: p.Environment, Limit: 20})
-	if err != nil {
-		return Promotion{}, false, fmt.Errorf("listing promotions: %w", err)
-	}
-	for _, q := range page.Items { // newest first
-		if q.ID == p.ID || !newerPromotion(q, p) {
-			return Promotion{}, false, nil
-		}
-		switch q.State {
-		case StateFailed, StateSuperseded, StateRejected:
-			continue
-		}
-		return q, true, nil
-	}
-	return Promotion{}, false, nil
-}
-
-func newerPromotion(a, b Promotion) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
-}
-
-// supersede marks, for each application and environment, every promotion
-// but the newest as superseded by it.
-func supersede(items []*item) {
-	newest := map[string]*item{}
-	for _, it := range items {
-		k := it.p.Application + "\x00" + it.p.Environment
-		if cur, ok := newest[k]; !ok || newerPromotion(it.p, cur.p) {
-			newest[k] = it
-		}
-	}
-	for _, it := range items {
-		n := newest[it.p.Application+"\x00"+it.p.Environment]
-		if n != it && it.superseded == "" {
-			it.superseded = "superseded by promotion " + n.p.ID + " (" + n.rel.Tag + ")"
-		}
-	}
 }
 
 // save writes a promotion and releases the lease.
@@ -225,8 +119,13 @@ func (e *Engine) fail(ctx context.Context, p Promotion, reason string) {
 }
 
 // retry records a transient failure and schedules the next attempt with
-// exponential backoff and jitter.
+// exponential backoff and jitter. A permanent error (see permanent) fails the
+// promotion with its reason instead: retrying it would only repeat it.
 func (e *Engine) retry(ctx context.Context, p Promotion, err error) {
+	if permanent(err) {
+		e.fail(ctx, p, publicError(err))
+		return
+	}
 	p.Attempts++
 	d := e.backoff(p.Attempts)
 	p.NextAttemptAt = e.now().UTC().Add(d)
@@ -242,6 +141,14 @@ func (e *Engine) backoff(attempt int) time.Duration {
 	d = min(d, e.cfg.RetryMax)
 	// ±20% jitter so that retries of many promotions spread out.
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// permanent reports whether err can never go away by itself: malformed
+// input (derrors.Invalid), such as a branch name Git refuses. Everything
+// else (a Git host or store that is down, a branch that moved, a registry
+// that is slow) may pass and is retried.
+func permanent(err error) bool {
+	return derrors.KindOf(err) == derrors.Invalid
 }
 
 // publicError is the part of err safe to store and show.

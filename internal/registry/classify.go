@@ -27,6 +27,10 @@ func (c *call) classify(err error, fallback bool) *derrors.Error {
 	host := c.policy.registry.RegistryStr()
 
 	var refused *refusedError
+	if errors.As(err, &refused) && refused.tokenService {
+		return derrors.Wrap(err, derrors.Unavailable, "registry_redirect_refused",
+			"registry %s sent Ferry to its token service at %s while resolving %s; refused because that host is not on the allowlist (if you trust it, add it to this registry's authHosts)", host, refused.host, ref)
+	}
 	if errors.As(err, &refused) {
 		return derrors.Wrap(err, derrors.Unavailable, "registry_redirect_refused",
 			"registry %s sent Ferry to %s while resolving %s; refused because that host is not on the allowlist", host, refused.host, ref)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -73,5 +75,48 @@ func TestResolve(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// schemeCounter counts the requests sent per URL scheme.
+type schemeCounter struct {
+	base  http.RoundTripper
+	https atomic.Int64
+	plain atomic.Int64
+}
+
+func (c *schemeCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "https" {
+		c.https.Add(1)
+	} else {
+		c.plain.Add(1)
+	}
+	return c.base.RoundTrip(req)
+}
+
+// TestResolveInsecureSkipsHTTPSPing: a registry configured insecure (plain
+// HTTP) is never tried over HTTPS first. go-containerregistry pings HTTPS
+// before HTTP on every call; against a plain HTTP registry that was a new
+// connection and a failed TLS handshake per report.
+func TestResolveInsecureSkipsHTTPSPing(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, nil)
+	img := imagetest.PushImage(t, reg.host, "team/app", "v1")
+	counter := &schemeCounter{base: http.DefaultTransport}
+	v := newVerifier(t, Config{Hosts: []Host{{Host: reg.host, Insecure: true}}, Transport: counter})
+	for range 3 {
+		got, err := v.Resolve(context.Background(), reg.host+"/team/app", "v1", img.String())
+		if err != nil {
+			t.Fatalf("Resolve: %v", err)
+		}
+		if got != img.String() {
+			t.Fatalf("Resolve = %s, want %s", got, img)
+		}
+	}
+	if n := counter.https.Load(); n != 0 {
+		t.Errorf("%d HTTPS requests to a plain HTTP registry, want none", n)
+	}
+	if n := counter.plain.Load(); n != 6 {
+		t.Errorf("%d plain HTTP requests for 3 resolves, want 6 (ping and HEAD each)", n)
 	}
 }

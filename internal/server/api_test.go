@@ -8,7 +8,7 @@ import "testing"
 // then reads of what they wrote; last, every operation of the document
 // must have been exercised.
 func TestAPI(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withSets())
 	h.waitReady(t)
 
 	t.Run("auth", func(t *testing.T) { testAuth(t, h) })
@@ -19,7 +19,12 @@ func TestAPI(t *testing.T) {
 	t.Run("anonymous", func(t *testing.T) { testAnonymous(t, h) })
 	t.Run("hooks/refused", func(t *testing.T) { testHookRefused(t, h) })
 	t.Run("promotions/refused", func(t *testing.T) { testPromotionsRefused(t, h) })
+	t.Run("statuses", func(t *testing.T) { testStatuses(t, h) })
+	t.Run("pins", func(t *testing.T) { testPins(t, h) })
 	t.Run("operations", func(t *testing.T) { testOperations(t, h) })
+	t.Run("deliveries", func(t *testing.T) { testDeliveries(t, h) })
+	t.Run("dora", func(t *testing.T) { testDora(t, h) })
+	t.Run("release-sets", func(t *testing.T) { testReleaseSets(t, h) })
 
 	h.v.AssertAllCovered(t)
 }

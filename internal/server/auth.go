@@ -18,6 +18,7 @@ const (
 	scopeBuilds     = config.ScopeBuildsWrite
 	scopePromotions = config.ScopePromotionsWrite
 	scopeRead       = config.ScopeRead
+	scopeStatuses   = config.ScopeStatusesWrite
 )
 
 // Token is an API token as configured, known by its hash only.
@@ -25,6 +26,22 @@ type Token struct {
 	Name         string
 	Scopes       []string
 	Applications []string
+	Environments []string
+}
+
+// mayPromote refuses, as 403 forbidden naming what, a promote, approve or
+// cancel outside the token's applications or environments. A token that
+// lists none may act on all.
+func (t *Token) mayPromote(app, env string) error {
+	if len(t.Applications) > 0 && !slices.Contains(t.Applications, "*") && !slices.Contains(t.Applications, app) {
+		return derrors.New(derrors.Forbidden, "forbidden",
+			"token %q may not promote application %q (its applications: %s)", t.Name, app, strings.Join(t.Applications, ", "))
+	}
+	if len(t.Environments) > 0 && !slices.Contains(t.Environments, "*") && !slices.Contains(t.Environments, env) {
+		return derrors.New(derrors.Forbidden, "forbidden",
+			"token %q may not promote into environment %q (its environments: %s)", t.Name, env, strings.Join(t.Environments, ", "))
+	}
+	return nil
 }
 
 // Actor returns who the token speaks for.
@@ -53,7 +70,7 @@ func NewTokens(ts []config.Token) *Tokens {
 func (t *Tokens) Replace(ts []config.Token) {
 	m := make(map[string]*Token, len(ts))
 	for _, c := range ts {
-		m[strings.ToLower(c.SHA256)] = &Token{Name: c.Name, Scopes: c.Scopes, Applications: c.Applications}
+		m[strings.ToLower(c.SHA256)] = &Token{Name: c.Name, Scopes: c.Scopes, Applications: c.Applications, Environments: c.Environments}
 	}
 	t.mu.Lock()
 	t.byHash = m

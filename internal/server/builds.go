@@ -19,6 +19,8 @@ import (
 var (
 	appNameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	commitRE  = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
+	// idRE is the grammar of Ferry's ids (the ID schema of the OpenAPI).
+	idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	// imageRE is the document's ImageRepository: stricter than
 	// registry.ParseRepository about the registry host (which takes "./x").
 	imageRE = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+)?$`)
@@ -52,7 +54,7 @@ func (s *Server) postBuild(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	rep, err := s.engine.ReportBuild(ctx, promotion.Build{
+	b := promotion.Build{
 		Application:  req.Application,
 		Image:        req.Image,
 		Tag:          req.Tag,
@@ -61,9 +63,28 @@ func (s *Server) postBuild(c *gin.Context) {
 		SourceCommit: req.SourceCommit,
 		SourceBranch: req.SourceBranch,
 		CIRunURL:     req.CIRunURL,
-	}, token(c).Actor())
+		Fixes:        req.Fixes,
+	}
+	if req.SourceCommittedAt != nil {
+		b.SourceCommittedAt = *req.SourceCommittedAt
+	}
+	if req.DryRun {
+		pvs, err := s.engine.PreviewBuild(ctx, b, token(c).Actor())
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		out := api.BuildPreview{DryRun: true, Previews: []api.Preview{}}
+		for _, pv := range pvs {
+			out.Previews = append(out.Previews, toPreview(pv))
+		}
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	rep, err := s.engine.ReportBuild(ctx, b, token(c).Actor())
 	s.metrics.build(err)
 	if err != nil {
+		s.recordRefused(ctx, b, token(c).Actor().Name, err)
 		_ = c.Error(err)
 		return
 	}
@@ -88,6 +109,10 @@ func (s *Server) postBuild(c *gin.Context) {
 }
 
 // validateBuild checks the syntax of every field and names the first bad one.
+// maxClockSkew is how far in the future a reported source commit time may
+// lie: CI runners' clocks drift, but not by hours.
+const maxClockSkew = 10 * time.Minute
+
 func validateBuild(r api.BuildRequest) error {
 	switch {
 	case r.Application == "":
@@ -119,6 +144,12 @@ func validateBuild(r api.BuildRequest) error {
 		return fieldError("source_commit", "%q is not a commit id (7 to 64 hex digits)", r.SourceCommit)
 	case len(r.SourceBranch) > 255 || hasControl(r.SourceBranch):
 		return fieldError("source_branch", "must be at most 255 printable characters")
+	case r.Fixes != "" && !idRE.MatchString(r.Fixes):
+		return fieldError("fixes", "%q is not a release id", r.Fixes)
+	case r.SourceCommittedAt != nil && (r.SourceCommittedAt.Year() < 2000 || r.SourceCommittedAt.After(time.Now().Add(maxClockSkew))):
+		// A commit from the future (beyond clock skew) or before 2000 is a
+		// broken CI variable, and would make every lead time nonsense.
+		return fieldError("source_committed_at", "%s is not a plausible commit time", r.SourceCommittedAt.Format(time.RFC3339))
 	}
 	for _, f := range [][2]string{{"source_repo", r.SourceRepo}, {"ci_run_url", r.CIRunURL}} {
 		field, v := f[0], f[1]
@@ -128,6 +159,14 @@ func validateBuild(r api.BuildRequest) error {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(v) > 2048 {
 			return fieldError(field, "must be an http(s) URL of at most 2048 characters")
+		}
+		if u.User != nil {
+			// Refused, not stripped: the URL goes into commit messages and
+			// trailers, where no one can take a secret out again, and a
+			// caller that sends one should learn that it leaks it. The
+			// answer never repeats the value.
+			return fieldError(field, "must not carry credentials (user:password@ or token@ before the host); "+
+				"send the URL without them (GitLab's CI_REPOSITORY_URL carries a job token: use CI_PROJECT_URL)")
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jsonBody marshals a build report; keys are the wire names.
@@ -127,6 +128,10 @@ func testRejectedBuilds(t *testing.T, h *harness) {
 		{name: "missing tag", body: jsonBody(without(ok, "tag")), invalid: true, status: 400, code: "invalid_field", detail: "tag"},
 		{name: "application with path characters", body: jsonBody(h.build("../x", "payments", "1.4.2")), invalid: true, status: 400, code: "invalid_field", detail: "application"},
 		{name: "application uppercase", body: jsonBody(h.build("Payments", "payments", "1.4.2")), invalid: true, status: 400, code: "invalid_field"},
+		{name: "fixes not an id", body: jsonBody(h.build("payments", "payments", "1.4.2", "fixes", "1.4.1 and more")), invalid: true, status: 400, code: "invalid_field", detail: "fixes"},
+		{name: "source commit in the future", body: jsonBody(h.build("payments", "payments", "1.4.2", "source_committed_at", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))),
+			status: 400, code: "invalid_field", detail: "source_committed_at"},
+		{name: "source commit not a time", body: jsonBody(h.build("payments", "payments", "1.4.2", "source_committed_at", "yesterday")), invalid: true, status: 400, code: "invalid_json"},
 		{name: "digest too short", body: jsonBody(h.build("payments", "payments", "1.4.2", "digest", "sha256:"+hex64[:63])), invalid: true, status: 400, code: "invalid_digest"},
 		{name: "digest md5", body: jsonBody(h.build("payments", "payments", "1.4.2", "digest", "md5:"+hex64[:32])), invalid: true, status: 400, code: "invalid_digest"},
 		{name: "digest uppercase hex", body: jsonBody(h.build("payments", "payments", "1.4.2", "digest", "sha256:"+strings.ToUpper(hex64))), invalid: true, status: 400, code: "invalid_digest"},

@@ -28,6 +28,7 @@ import (
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/registry"
 	"github.com/ferryhq/ferry/internal/registry/imagetest"
+	"github.com/ferryhq/ferry/internal/scm/builtin"
 	"github.com/ferryhq/ferry/internal/store/sqlite"
 )
 
@@ -37,6 +38,9 @@ const (
 	tokCI       = "ci-payments-token" // builds:write for payments only
 	tokRead     = "read-token"        // read
 	tokPromoter = "promoter-token"    // promotions:write only
+	tokCheckout = "checkout-promoter" // promotions:write for checkout only
+	tokStage    = "stage-promoter"    // promotions:write into stage only
+	tokStatuses = "statuses-token"    // statuses:write only
 )
 
 // harness is a whole Ferry behind its HTTP API: a SQLite store on a temp
@@ -118,7 +122,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	ln.Close()
 
 	// Environment repository.
-	h.bare = h.seedRepo(t)
+	h.bare = h.seedRepo(t, o.sets)
 	h.seedHead = git(t, h.bare, "rev-parse", "main")
 
 	// Store.
@@ -155,6 +159,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		Registry:  verifier,
 		Repos:     []*promotion.Repo{{Name: "env", Branch: "main", PipelineFile: "ferry.yaml", Git: g}},
 		Providers: o.providers,
+		Builtin:   builtin.Providers(st, "", zap.NewNop()),
 		Log:       zap.NewNop(),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -170,6 +175,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 		{Name: "ci-payments", SHA256: HashToken(tokCI), Scopes: []string{scopeBuilds}, Applications: []string{"payments"}},
 		{Name: "reader", SHA256: HashToken(tokRead), Scopes: []string{scopeRead}},
 		{Name: "promoter", SHA256: HashToken(tokPromoter), Scopes: []string{scopePromotions}, Applications: []string{"*"}},
+		{Name: "checkout-promoter", SHA256: HashToken(tokCheckout), Scopes: []string{scopePromotions}, Applications: []string{"checkout"}},
+		{Name: "stage-promoter", SHA256: HashToken(tokStage), Scopes: []string{scopePromotions}, Environments: []string{"stage"}},
+		{Name: "deployer", SHA256: HashToken(tokStatuses), Scopes: []string{scopeStatuses}},
 	})
 	deps := Deps{Engine: h.engine, Tokens: tokens, Store: st, Log: zap.NewNop()}
 	h.url = h.serve(t, New(Config{Version: "test"}, deps))
@@ -191,8 +199,9 @@ func (h *harness) serve(t *testing.T, s *Server) string {
 // deploy/examples/env-repo with the test registry's host, two more
 // applications (one on a registry not on the allowlist, one on an
 // allowlisted registry that is down) and notifier's dev manifest already
-// pinned to the image pushed as notifier:0.9.1.
-func (h *harness) seedRepo(t *testing.T) string {
+// pinned to the image pushed as notifier:0.9.1; with sets, release set shop
+// of the example's three applications.
+func (h *harness) seedRepo(t *testing.T, sets bool) string {
 	t.Helper()
 	work := t.TempDir()
 	gittest.WriteExample(t, work, h.regHost)
@@ -209,6 +218,12 @@ func (h *harness) seedRepo(t *testing.T) string {
       kind: kustomize
       path: envs/{env}/down/kustomization.yaml
 `)
+	if sets {
+		appendFile(t, filepath.Join(work, "ferry.yaml"), `sets:
+  - name: shop
+    applications: [checkout, payments, notifier]
+`)
+	}
 	notifier := filepath.Join(work, "apps", "dev", "notifier.yaml")
 	b, err := os.ReadFile(notifier)
 	if err != nil {

@@ -29,7 +29,15 @@ func (s *Server) readyz(c *gin.Context) {
 		_ = c.Error(derrors.New(derrors.Unavailable, "not_ready", "%s", err.Error()))
 		return
 	}
-	c.String(http.StatusOK, "ok")
+	// A newer pipeline that failed to load leaves Ferry working on the last
+	// good one: ready, but an operator looking here should learn of it.
+	body := "ok"
+	for _, p := range s.engine.Pipelines() {
+		if w := p.Warning(); w != "" {
+			body += "\nwarning: repository " + p.Repository + ": " + w
+		}
+	}
+	c.String(http.StatusOK, body)
 }
 
 // openapi serves the API description.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ferryhq/ferry/internal/config"
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/stdwebhook"
 )
 
 const ctxDelivery = "ferry.delivery"
@@ -41,7 +42,7 @@ func (h *Hooks) Replace(ws []config.Webhook) {
 	for _, w := range ws {
 		s := hookSender{token: &Token{Name: w.Name, Scopes: []string{scopeBuilds}, Applications: w.Applications}}
 		for _, sec := range w.Secrets {
-			if k, err := config.WebhookKey(sec.Value()); err == nil {
+			if k, err := stdwebhook.ParseSecret(sec.Value()); err == nil {
 				s.keys = append(s.keys, k)
 			}
 		}
@@ -86,8 +87,8 @@ func (s *Server) verifyHook() gin.HandlerFunc {
 			return
 		}
 		h := c.Request.Header
-		id := h.Get(HeaderWebhookID)
-		if err := VerifySignature(snd.keys, id, h.Get(HeaderWebhookTimestamp), h.Get(HeaderWebhookSignature), body, s.now()); err != nil {
+		id := h.Get(stdwebhook.HeaderID)
+		if err := stdwebhook.Verify(snd.keys, id, h.Get(stdwebhook.HeaderTimestamp), h.Get(stdwebhook.HeaderSignature), body, s.now()); err != nil {
 			// Charged to the caller's address, not to the sender: forged
 			// deliveries must not use up the real sender's allowance.
 			if s.limitAnonymous(c); c.IsAborted() {

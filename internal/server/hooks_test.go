@@ -12,6 +12,7 @@ import (
 
 	"github.com/ferryhq/ferry/api"
 	"github.com/ferryhq/ferry/internal/config"
+	"github.com/ferryhq/ferry/internal/stdwebhook"
 )
 
 // Webhook secrets the tests configure: ci signs with the old or the new one
@@ -37,10 +38,10 @@ type delivery struct {
 func (d delivery) request() request {
 	sig := d.sig
 	if sig == "" {
-		sig = SignWebhook(d.key, d.id, d.ts, []byte(d.body))
+		sig = stdwebhook.Sign(d.key, d.id, d.ts, []byte(d.body))
 	}
 	return request{method: "POST", path: "/api/v1/hooks/" + d.sender + "/builds?wait=30s", body: d.body,
-		header: map[string]string{HeaderWebhookID: d.id, HeaderWebhookTimestamp: strconv.FormatInt(d.ts, 10), HeaderWebhookSignature: sig}}
+		header: map[string]string{stdwebhook.HeaderID: d.id, stdwebhook.HeaderTimestamp: strconv.FormatInt(d.ts, 10), stdwebhook.HeaderSignature: sig}}
 }
 
 // testHookRefused sends one webhook to the harness's server, which has no
@@ -121,13 +122,13 @@ func TestWebhooks(t *testing.T) {
 		{"future timestamp", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix() + 301, key: keyOld}, "", 401, "bad_signature", "future", false},
 		{"wrong secret", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOther}, "", 401, "bad_signature", "no signature matches", false},
 		{"signature over another body", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld,
-			sig: SignWebhook(keyOld, "msg_3", now.Unix(), []byte(other))}, "", 401, "bad_signature", "no signature matches", false},
+			sig: stdwebhook.Sign(keyOld, "msg_3", now.Unix(), []byte(other))}, "", 401, "bad_signature", "no signature matches", false},
 		{"signature over another id", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld,
-			sig: SignWebhook(keyOld, "msg_4", now.Unix(), []byte(body))}, "", 401, "bad_signature", "no signature matches", false},
+			sig: stdwebhook.Sign(keyOld, "msg_4", now.Unix(), []byte(body))}, "", 401, "bad_signature", "no signature matches", false},
 		{"signature not v1", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld, sig: "v1a,abc"}, "", 401, "bad_signature", "no v1", false},
 		{"timestamp not a number", delivery{sender: "ci", id: "msg_3", body: body, ts: -1, key: keyOld}, "", 401, "bad_signature", "Unix seconds", true},
-		{"no signature header", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld}, HeaderWebhookSignature, 401, "bad_signature", "required", true},
-		{"no id header", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld}, HeaderWebhookID, 401, "bad_signature", "required", true},
+		{"no signature header", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld}, stdwebhook.HeaderSignature, 401, "bad_signature", "required", true},
+		{"no id header", delivery{sender: "ci", id: "msg_3", body: body, ts: now.Unix(), key: keyOld}, stdwebhook.HeaderID, 401, "bad_signature", "required", true},
 		{"unknown sender", delivery{sender: "nobody", id: "msg_3", body: body, ts: now.Unix(), key: keyOld}, "", 401, "bad_signature", "no webhook sender", false},
 		{"another sender's application", delivery{sender: "other", id: "msg_3", body: body, ts: now.Unix(), key: keyOther}, "", 403, "forbidden", "", false},
 		{"replayed id with another body", delivery{sender: "ci", id: "msg_1", body: other, ts: now.Unix(), key: keyOld}, "", 422, "idempotency_key_reused", "", false},
@@ -138,7 +139,7 @@ func TestWebhooks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req := tc.d.request()
 			if tc.d.ts < 0 {
-				req.header[HeaderWebhookTimestamp] = "yesterday"
+				req.header[stdwebhook.HeaderTimestamp] = "yesterday"
 			}
 			if tc.drop != "" {
 				delete(req.header, tc.drop)

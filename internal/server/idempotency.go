@@ -2,15 +2,12 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
@@ -25,25 +22,14 @@ const (
 	// HeaderReplayed marks an answer replayed from an idempotency record.
 	HeaderReplayed = "Idempotent-Replayed"
 	maxIdemKey     = 255
-	// maxIdemAttempts bounds the records one key may chain through: each
-	// 5xx answer or abandoned request moves the key to a fresh record.
-	maxIdemAttempts = 16
 )
-
-// stored reports whether an answer is final enough to replay: 2xx and 4xx.
-// A 5xx is not, so a retry after an outage does the work.
-func stored(status int) bool { return status >= 200 && status < 500 }
 
 // idempotency makes POST requests with an Idempotency-Key header (or a
 // signed webhook's delivery id) answer a repeat with the first answer,
 // without doing the work again. Records are scoped by who sent them.
 //
-// The store offers only put-if-absent and complete, so a key whose first
-// answer was not stored (a 5xx) or whose request was abandoned (in flight
-// for longer than the longest request may last, e.g. after a crash) moves
-// on to a fresh record "<key>\n<n>": the chain is walked on every request.
-// Keys hold no control characters, so chained keys never collide with a
-// caller's key.
+// How a key is claimed, held and finished is dedupe.go's: one rule for
+// every kind of delivery id.
 func (s *Server) idempotency() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s.idem == nil {
@@ -71,6 +57,10 @@ func (s *Server) idempotency() gin.HandlerFunc {
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+		if isDryRun(body) {
+			c.Next()
+			return
+		}
 		sum := sha256.New()
 		sum.Write([]byte(c.Request.Method + "\n" + c.Request.URL.Path + "\n"))
 		sum.Write(body)
@@ -113,74 +103,47 @@ func (s *Server) idemKey(c *gin.Context) (scope, key string, ok bool) {
 }
 
 func (s *Server) runIdempotent(c *gin.Context, scope, key, hash string) {
-	ctx := c.Request.Context()
-	now := s.now()
-	for attempt := 0; attempt < maxIdemAttempts; attempt++ {
-		k := key
-		if attempt > 0 {
-			k = key + "\n" + strconv.Itoa(attempt)
-		}
-		rec, created, err := s.idem.PutIdempotency(ctx, store.IdemRecord{Scope: scope, Key: k, RequestHash: hash, CreatedAt: now})
-		if err != nil {
-			_ = c.Error(derrors.Wrap(err, derrors.Unavailable, "store_unavailable", "the store did not answer; try again"))
-			c.Abort()
-			return
-		}
-		if created {
-			s.runAndRecord(c, scope, k)
-			return
-		}
-		if rec.RequestHash != hash {
-			_ = c.Error(derrors.New(derrors.Unprocessable, "idempotency_key_reused",
-				"this %s was used for a different request; use a new key for a new request", HeaderIdempotencyKey))
-			c.Abort()
-			return
-		}
-		expired := now.Sub(rec.CreatedAt) > s.cfg.IdempotencyTTL
-		switch {
-		case rec.Completed && stored(rec.Status) && !expired:
-			replay(c, rec)
-			return
-		case rec.Completed, expired:
-			continue // not final, or forgotten: the next record
-		case now.Sub(rec.CreatedAt) <= s.inFlightLimit():
-			e := derrors.New(derrors.Conflict, "request_in_flight",
-				"a request with this %s is still being processed; retry when it is done", HeaderIdempotencyKey)
-			e.RetryAfter = time.Second
-			_ = c.Error(e)
-			c.Abort()
-			return
-		}
-		// In flight for longer than any request may last: abandoned.
+	cl, err := s.claim(c.Request.Context(), scope, key, hash)
+	if err != nil {
+		_ = c.Error(err)
+		c.Abort()
+		return
 	}
-	_ = c.Error(derrors.New(derrors.Conflict, "idempotency_key_exhausted",
-		"this %s failed %d times; use a new key", HeaderIdempotencyKey, maxIdemAttempts))
+	switch cl.outcome {
+	case claimed:
+		s.runAndRecord(c, cl)
+		return
+	case answered:
+		replay(c, cl.rec)
+		return
+	case reused:
+		_ = c.Error(derrors.New(derrors.Unprocessable, "idempotency_key_reused",
+			"this %s was used for a different request; use a new key for a new request", HeaderIdempotencyKey))
+	case inFlight:
+		e := derrors.New(derrors.Conflict, "request_in_flight",
+			"a request with this %s is still being processed; retry when it is done", HeaderIdempotencyKey)
+		e.RetryAfter = cl.retryAfter
+		_ = c.Error(e)
+	case exhausted:
+		_ = c.Error(derrors.New(derrors.Conflict, "idempotency_key_exhausted",
+			"this %s failed %d times; use a new key", HeaderIdempotencyKey, maxIdemAttempts))
+	}
 	c.Abort()
 }
 
-// inFlightLimit is the longest a request can hold its record: the longest
-// ?wait= plus time for the registry and the store.
-func (s *Server) inFlightLimit() time.Duration { return s.cfg.MaxWait + time.Minute }
-
-// runAndRecord runs the rest of the chain, writes its answer (problems
-// included) itself, and stores the answer in record key.
-func (s *Server) runAndRecord(c *gin.Context, scope, key string) {
+// runAndRecord runs the rest of the chain while holding the claimed
+// record, writes its answer (problems included) itself, and stores it.
+func (s *Server) runAndRecord(c *gin.Context, cl claim) {
+	stop := s.hold(c.Request.Context(), cl)
+	defer stop() // also on a panic: the lease then lapses and a retry takes over
 	rw := &recorder{ResponseWriter: c.Writer}
 	c.Writer = rw
 	c.Next()
 	if len(c.Errors) > 0 && !rw.Written() {
 		renderError(c, s.log)
 	}
-	status := rw.Status()
-	var body []byte
-	if stored(status) {
-		body = rw.buf.Bytes()
-	}
-	// Complete even a 5xx (without its body): the chain then moves on.
-	// A fresh context: the caller may be gone, the record must not stay in flight.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 10*time.Second)
-	defer cancel()
-	if err := s.idem.CompleteIdempotency(ctx, scope, key, status, body); err != nil {
+	stop()
+	if err := s.finish(c.Request.Context(), cl, rw.Status(), rw.buf.Bytes()); err != nil {
 		s.log.Warn("recording an idempotent answer", zap.String("request_id", c.GetString(ctxRequestID)), zap.Error(err))
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ferryhq/ferry/api"
 	"github.com/ferryhq/ferry/internal/registry/imagetest"
+	"github.com/ferryhq/ferry/internal/stdwebhook"
 	"github.com/ferryhq/ferry/internal/store"
 )
 
@@ -89,7 +90,7 @@ func TestIdempotency(t *testing.T) {
 		{"same key, different body", withKey(request{method: "POST", path: "/api/v1/builds", token: tokAdmin,
 			body: jsonBody(h.build("payments", "payments", "1.4.3"))}, "build-42"), 422, "idempotency_key_reused"},
 		{"same key, different path", withKey(request{method: "POST", path: "/api/v1/hooks/x/builds", token: tokAdmin, body: body,
-			header: map[string]string{HeaderWebhookID: "build-42", HeaderWebhookTimestamp: "1", HeaderWebhookSignature: "v1,x"}}, "build-42"),
+			header: map[string]string{stdwebhook.HeaderID: "build-42", stdwebhook.HeaderTimestamp: "1", stdwebhook.HeaderSignature: "v1,x"}}, "build-42"),
 			401, "bad_signature"},
 		{"empty key", withKey(post, ""), 400, "invalid_idempotency_key"},
 		{"key over 255 characters", withKey(post, strings.Repeat("k", 256)), 400, "invalid_idempotency_key"},
@@ -126,17 +127,42 @@ func TestIdempotency(t *testing.T) {
 			t.Errorf("wrote: before %+v, after %+v", before, after)
 		}
 	})
-	t.Run("abandoned in-flight record is taken over", func(t *testing.T) {
-		if _, _, err := h.store.PutIdempotency(ctx, store.IdemRecord{Scope: "token:admin", Key: "abandoned",
-			RequestHash: requestHash("POST", "/api/v1/builds", body), CreatedAt: time.Now().Add(-time.Hour)}); err != nil {
+	t.Run("repeat while a live holder renews its lease is 409 until the lease ends", func(t *testing.T) {
+		if _, _, err := h.store.PutIdempotency(ctx, store.IdemRecord{Scope: "token:admin", Key: "leased",
+			RequestHash: requestHash("POST", "/api/v1/builds", body), CreatedAt: time.Now().Add(-time.Hour),
+			Owner: "other-replica", LeaseUntil: time.Now().Add(3 * time.Second)}); err != nil {
 			t.Fatal(err)
 		}
-		res := h.do(t, withKey(post, "abandoned"))
-		decode(t, res, http.StatusOK, &api.BuildResponse{})
-		if res.header.Get(HeaderReplayed) != "" {
-			t.Error("an abandoned record was replayed")
+		res := h.do(t, withKey(post, "leased"))
+		wantProblem(t, res, http.StatusConflict, "request_in_flight")
+		// Honest: the lease ends within 3s, so a retry then gets an answer.
+		if n, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || n < 1 || n > 3 {
+			t.Errorf("Retry-After %q, want 1 to 3 seconds", res.header.Get("Retry-After"))
 		}
 	})
+	// A record whose holder is gone is taken over: its lease lapsed (a
+	// second old, so by age alone it would be held for the longest ?wait=
+	// + 1 min), or, written before leases, it is older than that.
+	for _, tc := range []struct {
+		name, key string
+		rec       store.IdemRecord
+	}{
+		{"a record whose holder's lease lapsed is taken over at once", "crashed",
+			store.IdemRecord{CreatedAt: time.Now().Add(-time.Second), Owner: "killed-process", LeaseUntil: time.Now().Add(-time.Millisecond)}},
+		{"abandoned in-flight record is taken over", "abandoned", store.IdemRecord{CreatedAt: time.Now().Add(-time.Hour)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.rec.Scope, tc.rec.Key, tc.rec.RequestHash = "token:admin", tc.key, requestHash("POST", "/api/v1/builds", body)
+			if _, _, err := h.store.PutIdempotency(ctx, tc.rec); err != nil {
+				t.Fatal(err)
+			}
+			res := h.do(t, withKey(post, tc.key))
+			decode(t, res, http.StatusOK, &api.BuildResponse{})
+			if res.header.Get(HeaderReplayed) != "" {
+				t.Error("an abandoned record was replayed")
+			}
+		})
+	}
 	t.Run("5xx is not stored: the retry does the work again", func(t *testing.T) {
 		down := request{method: "POST", path: "/api/v1/builds", token: tokAdmin,
 			body: jsonBody(map[string]any{"application": "down", "image": h.downHost + "/acme/down", "tag": "1.0.0"})}

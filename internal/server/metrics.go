@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ferryhq/ferry/internal/derrors"
+	"github.com/ferryhq/ferry/internal/promotion"
 )
 
 type metrics struct {
@@ -32,6 +33,30 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	reg.MustRegister(m.requests, m.builds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// registerPipelineMetrics exports what the engine knows of its pipelines:
+// a ferry.yaml that does not load is otherwise easy to miss, since Ferry
+// goes on with the last good one.
+func registerPipelineMetrics(reg *prometheus.Registry, e *promotion.Engine) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "ferry_pipeline_load_failures_total",
+			Help: "Loads of a repository's pipeline (ferry.yaml) that failed; the last good pipeline stays in use.",
+		}, func() float64 { return float64(e.PipelineLoadFailures()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ferry_pipelines_stale",
+			Help: "Repositories whose newest pipeline (ferry.yaml) failed to load, so an older one is in use.",
+		}, func() float64 {
+			n := 0
+			for _, p := range e.Pipelines() {
+				if p.Stale() {
+					n++
+				}
+			}
+			return float64(n)
+		}),
+	)
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {

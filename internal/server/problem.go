@@ -55,16 +55,21 @@ func renderError(c *gin.Context, log *zap.Logger) {
 	if de.Kind == derrors.Internal {
 		detail = "internal error; the server log has the cause (request id " + c.GetString(ctxRequestID) + ")"
 		log.Error("request failed", zap.String("request_id", c.GetString(ctxRequestID)), zap.Error(err))
+	} else if de.Kind == derrors.Unavailable {
+		// A dependency failed: the answer says which and why in a sentence;
+		// the log keeps the cause underneath for whoever has to fix it.
+		log.Warn("dependency unavailable", zap.String("request_id", c.GetString(ctxRequestID)),
+			zap.String("code", de.Code), zap.Error(err))
 	}
 	if de.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(int((de.RetryAfter+time.Second-1)/time.Second)))
 	} else if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
 		c.Header("Retry-After", "10")
 	}
-	writeProblem(c, status, de.Code, detail)
+	writeProblem(c, status, de.Code, detail, de.Items...)
 }
 
-func writeProblem(c *gin.Context, status int, code, detail string) {
+func writeProblem(c *gin.Context, status int, code, detail string, items ...derrors.Item) {
 	body := api.Problem{
 		Type:     problemType(code),
 		Title:    http.StatusText(status),
@@ -72,6 +77,9 @@ func writeProblem(c *gin.Context, status int, code, detail string) {
 		Detail:   detail,
 		Instance: c.Request.URL.Path,
 		Code:     code,
+	}
+	for _, it := range items {
+		body.Errors = append(body.Errors, api.ProblemItem{Name: it.Name, Code: it.Code, Detail: it.Detail})
 	}
 	c.Header("Content-Type", "application/problem+json")
 	c.Status(status)

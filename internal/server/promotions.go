@@ -1,17 +1,13 @@
 package server
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ferryhq/ferry/api"
-	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
-	"github.com/ferryhq/ferry/internal/store"
 )
 
 // postPromotion records a manual promotion or rollback:
@@ -36,10 +32,24 @@ func (s *Server) postPromotion(c *gin.Context) {
 		_ = c.Error(fieldError("reason", "at most 1000 printable characters"))
 		return
 	}
-	p, err := s.engine.Promote(c.Request.Context(), promotion.PromoteRequest{
+	if err := token(c).mayPromote(req.Application, req.Environment); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	preq := promotion.PromoteRequest{
 		Application: req.Application, Environment: req.Environment, Release: req.Release,
-		Force: req.Force, Reason: req.Reason,
-	}, token(c).Name)
+		Force: req.Force, Reason: req.Reason, Rollback: req.Rollback,
+	}
+	if req.DryRun {
+		pv, err := s.engine.PreviewPromote(c.Request.Context(), preq, token(c).Name)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		c.JSON(http.StatusOK, toPreview(pv))
+		return
+	}
+	p, err := s.engine.Promote(c.Request.Context(), preq, token(c).Name)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -57,6 +67,9 @@ func validReason(r string) bool {
 // approvePromotion approves a built-in pull request:
 // POST /api/v1/promotions/{id}/approve.
 func (s *Server) approvePromotion(c *gin.Context) {
+	if !s.mayActOn(c) {
+		return
+	}
 	p, err := s.engine.Approve(c.Request.Context(), c.Param("id"), token(c).Name)
 	if err != nil {
 		_ = c.Error(notFound(err, "promotion", c.Param("id")))
@@ -79,6 +92,9 @@ func (s *Server) cancelPromotion(c *gin.Context) {
 		_ = c.Error(fieldError("reason", "at most 1000 printable characters"))
 		return
 	}
+	if !s.mayActOn(c) {
+		return
+	}
 	p, err := s.engine.Cancel(c.Request.Context(), c.Param("id"), token(c).Name, req.Reason)
 	if err != nil {
 		_ = c.Error(notFound(err, "promotion", c.Param("id")))
@@ -87,56 +103,17 @@ func (s *Server) cancelPromotion(c *gin.Context) {
 	c.JSON(http.StatusOK, toPromotion(p, nil))
 }
 
-// scmWebhook receives a Git host's webhook for one repository:
-// POST /api/v1/scm/{repo}/webhook. The host's signature or token is the
-// authentication; a delivery id seen before is acknowledged and ignored.
-// Deliveries that fail verification are charged to the client address's
-// rate limit.
-func (s *Server) scmWebhook(c *gin.Context) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 25<<20)) // GitHub caps payloads at 25 MB
+// mayActOn checks that the token may act on the promotion named by the
+// path's id (its application and environment never change), answering
+// 404 or 403 itself when not.
+func (s *Server) mayActOn(c *gin.Context) bool {
+	p, err := s.engine.Promotion(c.Request.Context(), c.Param("id"))
+	if err == nil {
+		err = token(c).mayPromote(p.Application, p.Environment)
+	}
 	if err != nil {
-		_ = c.Error(derrors.New(derrors.TooLarge, "body_too_large", "webhook body over 25 MB"))
-		return
+		_ = c.Error(notFound(err, "promotion", c.Param("id")))
+		return false
 	}
-	repo := c.Param("repo")
-	ctx := c.Request.Context()
-	ev, err := s.engine.VerifyWebhook(repo, c.Request.Header, body)
-	if err != nil {
-		// A delivery that does not verify carries no valid credential:
-		// charged to its address, as elsewhere.
-		if s.limitAnonymous(c); c.IsAborted() {
-			return
-		}
-		_ = c.Error(err)
-		return
-	}
-	if ev.Kind == promotion.EventIgnored {
-		c.Status(http.StatusNoContent)
-		return
-	}
-	resp := api.WebhookResponse{Delivery: ev.Delivery, Kind: string(ev.Kind)}
-	// The delivery id is remembered only once the signature holds, so a
-	// forger cannot burn the id of a delivery still to come.
-	if ev.Delivery != "" && s.idem != nil {
-		_, created, err := s.idem.PutIdempotency(ctx, store.IdemRecord{
-			Scope: "scm:" + repo, Key: ev.Delivery, RequestHash: "webhook",
-		})
-		switch {
-		case err != nil && !errors.Is(err, derrors.ErrConflict):
-			_ = c.Error(err)
-			return
-		case !created:
-			resp.Duplicate = true
-			c.JSON(http.StatusAccepted, resp)
-			return
-		}
-	}
-	// Should waking fail after the id was remembered, the host's redelivery
-	// is acknowledged as a duplicate, but the reconciler's poll still
-	// catches the change: the webhook only hurries it.
-	if err := s.engine.WakeFor(ctx, repo, ev); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusAccepted, resp)
+	return true
 }

@@ -94,6 +94,9 @@ func testPromotionsRefused(t *testing.T, h *harness) {
 		{"read token", request{method: "POST", path: "/api/v1/promotions", token: tokRead, body: good}, 403, "forbidden", false},
 		{"CI token", request{method: "POST", path: "/api/v1/promotions", token: tokCI, body: good}, 403, "forbidden", false},
 		{"builds and read token", request{method: "POST", path: "/api/v1/promotions", token: tokAdmin, body: good}, 403, "forbidden", false},
+		{"another application's token", request{method: "POST", path: "/api/v1/promotions", token: tokCheckout, body: good}, 403, "forbidden", false},
+		{"another environment's token", request{method: "POST", path: "/api/v1/promotions", token: tokStage,
+			body: promoteBody("payments", "prod", "1.4.2")}, 403, "forbidden", false},
 		{"approve with a read token", request{method: "POST", path: "/api/v1/promotions/prm_x/approve", token: tokRead}, 403, "forbidden", false},
 		{"approve with a CI token", request{method: "POST", path: "/api/v1/promotions/prm_x/approve", token: tokCI}, 403, "forbidden", false},
 		{"cancel with a read token", request{method: "POST", path: "/api/v1/promotions/prm_x/cancel", token: tokRead}, 403, "forbidden", false},
@@ -160,7 +163,7 @@ func TestPromotionsBuiltin(t *testing.T) {
 	br, _ := h.postBuild(t, tokAdmin, h.build("payments", "payments", "1.4.2", "digest", h.paymentsDigest.String()), http.StatusAccepted)
 	rel := br.Release.ID
 	stage := h.awaitPromotion(t, "payments", "stage", rel, "pr-open")
-	if stage.PRBranch != "ferry/payments/stage" || stage.PRNumber != 0 || stage.RequestedBy != "ferry" {
+	if !strings.HasPrefix(stage.PRBranch, "ferry/payments/stage.") || stage.PRNumber != 1 || stage.PRURL != "/pulls/env/1" || stage.RequestedBy != "ferry" {
 		t.Errorf("stage promotion: %+v", stage)
 	}
 
@@ -173,9 +176,26 @@ func TestPromotionsBuiltin(t *testing.T) {
 	if !slices.Equal(p.Approvers, []string{"promoter"}) || (p.State != "pr-open" && p.State != "merged") {
 		t.Errorf("approved: %s %v", p.State, p.Approvers)
 	}
+	// The answer lists every approval with whether it counts.
+	// The answer lists every approval with whether it counts, and when
+	// it was given.
+	for i, a := range p.Approvals {
+		if a.At == nil || a.At.IsZero() {
+			t.Errorf("approval by %s has no time", a.User)
+		}
+		p.Approvals[i].At = nil
+	}
+	if want := []api.Approval{{User: "promoter", Counted: true}}; !slices.Equal(p.Approvals, want) {
+		t.Errorf("approved: approvals %+v, want %+v", p.Approvals, want)
+	}
 	stage = h.awaitPromotion(t, "payments", "stage", rel, "merged")
 	if stage.MergedBy != "promoter" || stage.MergeSHA != git(t, h.bare, "rev-parse", "main") {
 		t.Errorf("merged stage: by %q at %s, main at %s", stage.MergedBy, stage.MergeSHA, git(t, h.bare, "rev-parse", "main"))
+	}
+	// Its history says when the counted approvals changed.
+	withEvents := decodePromotion(t, h.do(t, request{method: "GET", path: "/api/v1/promotions/" + stage.ID, token: tokAdmin}), http.StatusOK)
+	if !slices.ContainsFunc(withEvents.Events, func(e api.Event) bool { return e.Reason == "approvals: promoter counted" }) {
+		t.Errorf("stage events %+v: none says %q", withEvents.Events, "approvals: promoter counted")
 	}
 	res = h.do(t, request{method: "POST", path: "/api/v1/promotions/" + stage.ID + "/approve", token: tokPromoter})
 	wantProblem(t, res, http.StatusConflict, "not_approvable")
@@ -184,6 +204,23 @@ func TestPromotionsBuiltin(t *testing.T) {
 
 	// The prod promotion that followed soaks; cancel it, with a reason.
 	prod := h.awaitPromotion(t, "payments", "prod", rel, "waiting")
+	// Tokens limited to another application or environment may not touch
+	// it, and the refusal names what they lack.
+	for _, tc := range []struct{ token, action, names string }{
+		{tokCheckout, "cancel", `application \"payments\"`}, // as JSON quotes it
+		{tokCheckout, "approve", `application \"payments\"`},
+		{tokStage, "cancel", `environment \"prod\"`},
+		{tokStage, "approve", `environment \"prod\"`},
+	} {
+		res := h.do(t, request{method: "POST", path: "/api/v1/promotions/" + prod.ID + "/" + tc.action, token: tc.token})
+		wantProblem(t, res, http.StatusForbidden, "forbidden")
+		if !strings.Contains(string(res.body), tc.names) {
+			t.Errorf("%s with a scoped token: %s, want it to name %s", tc.action, res.body, tc.names)
+		}
+	}
+	if q := h.getPromotion(t, prod.ID); q.State != "waiting" {
+		t.Errorf("prod after refused cancels: %s %q", q.State, q.Reason)
+	}
 	p = decodePromotion(t, h.do(t, request{method: "POST", path: "/api/v1/promotions/" + prod.ID + "/cancel", token: tokPromoter,
 		body: `{"reason":"not today"}`}), http.StatusOK)
 	if p.State != "rejected" || p.Reason != "cancelled by promoter: not today" {

@@ -66,7 +66,7 @@ func (s *Server) listPromotions(c *gin.Context) {
 	}
 	page, err := s.engine.Promotions(c.Request.Context(), promotion.PromotionFilter{
 		Application: c.Query("application"), Environment: c.Query("environment"), State: st,
-		ReleaseID: c.Query("release"), Limit: n, Cursor: c.Query("cursor"),
+		ReleaseID: c.Query("release"), SetRelease: c.Query("set_release"), Limit: n, Cursor: c.Query("cursor"),
 	})
 	if err != nil {
 		_ = c.Error(err)
@@ -102,6 +102,7 @@ func (s *Server) listApplications(c *gin.Context) {
 	for _, a := range s.engine.Applications(c.Request.Context()) {
 		out.Items = append(out.Items, api.ApplicationSummary{
 			Name: a.Name, Image: a.Image, Repository: a.Repository, Environments: a.Environments,
+			PipelineWarning: a.PipelineWarning,
 		})
 	}
 	c.JSON(http.StatusOK, out)
@@ -117,7 +118,8 @@ func (s *Server) getApplication(c *gin.Context) {
 }
 
 func toApplication(st promotion.AppStatus) api.Application {
-	out := api.Application{Name: st.Name, Image: st.Image, Repository: st.Repository, Environments: []api.EnvironmentStatus{}}
+	out := api.Application{Name: st.Name, Image: st.Image, Repository: st.Repository, Environments: []api.EnvironmentStatus{},
+		PipelineWarning: st.PipelineWarning}
 	for _, e := range st.Environments {
 		es := api.EnvironmentStatus{
 			Name: e.Env.Name, From: e.Env.From, Promotion: e.Env.Promotion,
@@ -129,6 +131,10 @@ func toApplication(st promotion.AppStatus) api.Application {
 		}
 		if e.Release != nil {
 			es.ReleaseID = e.Release.ID
+		}
+		if e.Pin != nil {
+			pin := toPin(*e.Pin)
+			es.Pin = &pin
 		}
 		out.Environments = append(out.Environments, es)
 	}

@@ -23,6 +23,9 @@ import (
 // harnessOptions changes what newHarness builds.
 type harnessOptions struct {
 	providers map[string]promotion.Provider
+	// sets adds release set shop (checkout, payments, notifier) to the
+	// pipeline: its members then go on from dev only as a set.
+	sets bool
 }
 
 type harnessOption func(*harnessOptions)
@@ -31,6 +34,12 @@ type harnessOption func(*harnessOptions)
 // (the harness's repository is "env"). Default: the built-in provider.
 func withProviders(p map[string]promotion.Provider) harnessOption {
 	return func(o *harnessOptions) { o.providers = p }
+}
+
+// withSets puts the example's three applications in release set shop.
+// Default: no set, each application moves on its own.
+func withSets() harnessOption {
+	return func(o *harnessOptions) { o.sets = true }
 }
 
 // GitHub's published example secret: its signature of "Hello, World!" is
@@ -171,11 +180,11 @@ func TestSCMWebhookGitHub(t *testing.T) {
 	})
 
 	t.Run("closed on the host", func(t *testing.T) {
-		fake.ClosePR(1)
+		fake.ClosePR(1, "bob")
 		body := fake.PullRequestHook(1, "closed", "bob")
 		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", githubfake.Sign(githubDocSecret, body), body)), "d-closed", "closed", false)
 		p := h.awaitPromotion(t, "payments", "stage", br.Release.ID, "rejected")
-		if !strings.Contains(p.Reason, "pull request #1 closed without merging") {
+		if !strings.Contains(p.Reason, "pull request #1 closed without merging by bob") {
 			t.Errorf("rejected: %q", p.Reason)
 		}
 		wantWebhook(t, h.do(t, ghDelivery("pull_request", "d-closed", githubfake.Sign(githubDocSecret, body), body)), "d-closed", "closed", true)

@@ -12,8 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/ferryhq/ferry/internal/console"
+	"github.com/ferryhq/ferry/internal/dora"
 	"github.com/ferryhq/ferry/internal/promotion"
-	"github.com/ferryhq/ferry/internal/store"
 )
 
 // Config tunes the server.
@@ -30,6 +31,11 @@ type Config struct {
 	// IdempotencyTTL is how long idempotency records are replayed and kept.
 	// Default 24h.
 	IdempotencyTTL time.Duration
+	// IdempotencyLease is how long a request's hold on its idempotency
+	// record lasts without renewal (renewed while it runs): a retry after
+	// the holder died is taken over this long after its last renewal at
+	// the latest. Default 3s.
+	IdempotencyLease time.Duration
 	// RequestsPerMinute and Burst size the token bucket of each token,
 	// webhook sender, and client IP of unauthenticated requests. Defaults
 	// 600 and RequestsPerMinute.
@@ -38,6 +44,8 @@ type Config struct {
 	// PageTimeout bounds the work of one view of the web page, which reads
 	// every application's branches from Git. Default 10s.
 	PageTimeout time.Duration
+	// ConsoleOIDC, when set, adds single sign-on to the web console.
+	ConsoleOIDC *console.OIDC
 	// Now is the clock (signature windows, rate limits, record ages).
 	// Default time.Now.
 	Now func() time.Time
@@ -57,10 +65,12 @@ type Deps struct {
 	// Metrics is the registry /metrics serves; a new one when nil.
 	Metrics *prometheus.Registry
 	// Idempotency keeps Idempotency-Key and webhook delivery records;
-	// default Store when it is a store.IdempotencyStore.
-	Idempotency store.IdempotencyStore
+	// default Store when it is an IdempotencyStore.
+	Idempotency IdempotencyStore
 	// Hooks are the signed-webhook senders; none when nil.
 	Hooks *Hooks
+	// Webhooks counts the webhook deliveries received; none when nil.
+	Webhooks WebhookObserver
 }
 
 // Server serves Ferry's HTTP API.
@@ -72,9 +82,15 @@ type Server struct {
 	log     *zap.Logger
 	metrics *metrics
 	router  *gin.Engine
-	idem    store.IdempotencyStore
+	idem    IdempotencyStore
+	owner   string // names this process in the idempotency records it holds
 	hooks   *Hooks
 	limits  *limiters
+
+	webhooks   WebhookObserver
+	deliveries DeliveryStore
+	events     EventRecorder
+	dora       dora.Reader
 }
 
 // New builds the server and its routes.
@@ -88,6 +104,9 @@ func New(cfg Config, d Deps) *Server {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
 	}
+	if cfg.IdempotencyLease <= 0 {
+		cfg.IdempotencyLease = 3 * time.Second
+	}
 	if cfg.PageTimeout <= 0 {
 		cfg.PageTimeout = 10 * time.Second
 	}
@@ -100,12 +119,24 @@ func New(cfg Config, d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
-	if is, ok := d.Store.(store.IdempotencyStore); ok && d.Idempotency == nil {
+	if is, ok := d.Store.(IdempotencyStore); ok && d.Idempotency == nil {
 		d.Idempotency = is
 	}
 	s := &Server{cfg: cfg, engine: d.Engine, tokens: d.Tokens, store: d.Store, log: d.Log,
-		metrics: newMetrics(d.Metrics), idem: d.Idempotency, hooks: d.Hooks,
-		limits: newLimiters(cfg.RequestsPerMinute, cfg.Burst)}
+		metrics: newMetrics(d.Metrics), idem: d.Idempotency, owner: newOwner(), hooks: d.Hooks,
+		limits: newLimiters(cfg.RequestsPerMinute, cfg.Burst), webhooks: d.Webhooks}
+	if ds, ok := d.Store.(DeliveryStore); ok {
+		s.deliveries = ds
+	}
+	if er, ok := d.Store.(EventRecorder); ok {
+		s.events = er
+	}
+	if dr, ok := d.Store.(dora.Reader); ok {
+		s.dora = dr
+	}
+	if d.Engine != nil {
+		registerPipelineMetrics(d.Metrics, d.Engine)
+	}
 	s.router = s.routes(d.Metrics)
 	return s
 }
@@ -137,10 +168,17 @@ func (s *Server) routes(reg *prometheus.Registry) *gin.Engine {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.serveMetrics(reg))
 	r.GET("/openapi.yaml", s.openapi)
-	r.GET("/", s.page)
+	con := gin.WrapH(s.console())
+	r.GET("/", con)
+	r.Any("/ui/*path", con)
+	r.GET("/pulls/:repo/:number", con) // the built-in provider's pull requests
 
 	v1 := r.Group("/api/v1", s.authenticate())
 	v1.POST("/builds", s.require(scopeBuilds), s.idempotency(), s.postBuild)
+	v1.POST("/release-sets", s.require(scopeBuilds), s.idempotency(), s.postSetRelease)
+	v1.GET("/release-sets", s.require(scopeRead), s.listSetReleases)
+	v1.GET("/release-sets/:id", s.require(scopeRead), s.getSetRelease)
+	v1.POST("/release-sets/:id/promote", s.require(scopePromotions), s.promoteSetRelease)
 	v1.GET("/releases", s.require(scopeRead), s.listReleases)
 	v1.GET("/releases/:id", s.require(scopeRead), s.getRelease)
 	v1.GET("/promotions", s.require(scopeRead), s.listPromotions)
@@ -148,9 +186,15 @@ func (s *Server) routes(reg *prometheus.Registry) *gin.Engine {
 	v1.POST("/promotions", s.require(scopePromotions), s.postPromotion)
 	v1.POST("/promotions/:id/approve", s.require(scopePromotions), s.approvePromotion)
 	v1.POST("/promotions/:id/cancel", s.require(scopePromotions), s.cancelPromotion)
+	v1.POST("/statuses", s.require(scopeStatuses), s.postStatus)
 	v1.GET("/applications", s.require(scopeRead), s.listApplications)
 	v1.GET("/applications/:name", s.require(scopeRead), s.getApplication)
-	r.POST("/api/v1/scm/:repo/webhook", s.scmWebhook)
-	r.POST("/api/v1/hooks/:sender/builds", s.verifyHook(), s.idempotency(), s.postBuild)
+	v1.GET("/pins", s.require(scopeRead), s.listPins)
+	v1.DELETE("/pins/:application/:environment", s.require(scopePromotions), s.deletePin)
+	v1.GET("/deliveries", s.require(scopeRead), s.listDeliveries)
+	v1.POST("/deliveries/:id/redeliver", s.require(scopePromotions), s.redeliver)
+	v1.GET("/metrics/dora", s.require(scopeRead), s.getDora)
+	r.POST("/api/v1/scm/:repo/webhook", s.countHook("scm"), s.scmWebhook)
+	r.POST("/api/v1/hooks/:sender/builds", s.countHook("build"), s.verifyHook(), s.idempotency(), s.postBuild)
 	return r
 }

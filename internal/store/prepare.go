@@ -22,6 +22,9 @@ func PrepareRelease(r promotion.Release, now time.Time) (promotion.Release, erro
 		r.CreatedAt = now
 	}
 	r.CreatedAt = Time(r.CreatedAt)
+	if !r.SourceCommittedAt.IsZero() {
+		r.SourceCommittedAt = Time(r.SourceCommittedAt)
+	}
 	return r, nil
 }
 
@@ -117,6 +120,7 @@ func PrepareIdem(rec IdemRecord, now time.Time) IdemRecord {
 		rec.CreatedAt = now
 	}
 	rec.CreatedAt = Time(rec.CreatedAt)
+	rec.LeaseUntil = Time(rec.LeaseUntil)
 	rec.Status, rec.Body, rec.Completed = 0, nil, false
 	return rec
 }

@@ -71,3 +71,14 @@ func TestMigrations(t *testing.T) {
 		}
 	}
 }
+
+func TestRebind(t *testing.T) {
+	q := "SELECT a FROM t WHERE b = ? AND (c, d) < (?, ?) LIMIT ?"
+	if got := (Dialect{}).rebind(q); got != q {
+		t.Errorf("rebind with ? placeholders = %q, want it unchanged", got)
+	}
+	want := "SELECT a FROM t WHERE b = $1 AND (c, d) < ($2, $3) LIMIT $4"
+	if got := (Dialect{Numbered: true}).rebind(q); got != want {
+		t.Errorf("rebind with numbered placeholders = %q, want %q", got, want)
+	}
+}

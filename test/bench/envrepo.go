@@ -16,6 +16,28 @@ type repoSpec struct {
 	apps    int // applications in ferry.yaml, each with envs/dev/<app>/kustomization.yaml
 	files   int // total files, padded with other services' overlays
 	commits int // commits of history on main
+	// appIDs, when set, are the applications' numbers (appName) instead of
+	// 0..apps-1: several repositories share one registry, not a name.
+	appIDs []int
+	// stage adds a second environment, stage, promoted from dev by pull
+	// request (the built-in provider) with one approval required, and
+	// its overlays.
+	stage bool
+}
+
+// names are the spec's applications.
+func (s repoSpec) names() []string {
+	var out []string
+	if s.appIDs != nil {
+		for _, i := range s.appIDs {
+			out = append(out, appName(i))
+		}
+		return out
+	}
+	for i := 0; i < s.apps; i++ {
+		out = append(out, appName(i))
+	}
+	return out
 }
 
 // gitEnv makes the git CLI independent of the user's configuration.
@@ -39,7 +61,32 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 
 func appName(i int) string { return fmt.Sprintf("app%03d", i) }
 
-func appPath(app string) string { return "envs/dev/" + app + "/kustomization.yaml" }
+func appPath(app string) string { return envAppPath("dev", app) }
+
+func envAppPath(env, app string) string { return "envs/" + env + "/" + app + "/kustomization.yaml" }
+
+// appDeployment is what an application's overlay builds on, so that Ferry's
+// render verification has a container to find (a missing base would make
+// every promotion fail to render).
+func appDeployment(env, app string) string { return "envs/" + env + "/" + app + "/deployment.yaml" }
+
+func deployment(image string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: %s
+`, image)
+}
 
 // kustomization is an overlay whose images: entry Ferry and the script edit.
 func kustomization(image, tag string) string {
@@ -48,7 +95,7 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: dev
 resources:
-  - ../../../base
+  - deployment.yaml
 images:
   - name: %s
     newTag: "%s"
@@ -59,12 +106,16 @@ replicas:
 `, image, tag, 0)
 }
 
-// pipeline is ferry.yaml: one commit-mode environment and the applications.
-func pipeline(reg *registry, apps int) string {
+// pipeline is ferry.yaml: one commit-mode environment (and with stage, a
+// pull-request one after it) and the applications.
+func pipeline(reg *registry, apps []string, stage bool) string {
 	var b strings.Builder
-	b.WriteString("environments:\n  - name: dev\n    promotion: commit\napplications:\n")
-	for i := 0; i < apps; i++ {
-		a := appName(i)
+	b.WriteString("environments:\n  - name: dev\n    promotion: commit\n")
+	if stage {
+		b.WriteString("  - name: stage\n    from: dev\n    promotion: pull-request\n    gates: {approvals: 1}\n")
+	}
+	b.WriteString("applications:\n")
+	for _, a := range apps {
 		fmt.Fprintf(&b, "  - name: %s\n    image: %s\n    target: {kind: kustomize, path: \"envs/{env}/%s/kustomization.yaml\"}\n", a, reg.image(a), a)
 	}
 	return b.String()
@@ -106,20 +157,35 @@ func genRepo(ctx context.Context, dir string, reg *registry, s repoSpec) (string
 
 func writeHistory(w io.Writer, reg *registry, s repoSpec) error {
 	data := func(text string) { fmt.Fprintf(w, "data %d\n%s\n", len(text), text) }
-	filler := max(0, s.files-s.apps-1)
+	apps := s.names()
+	envs := []string{"dev"}
+	if s.stage {
+		envs = append(envs, "stage")
+	}
+	filler := max(0, s.files-2*len(apps)*len(envs)-1)
 	fillerPath := func(i int) string {
-		return fmt.Sprintf("envs/%s/svc%05d/kustomization.yaml", []string{"stage", "prod", "qa", "dr"}[i%4], i)
+		env := []string{"stage", "prod", "qa", "dr"}[i%4]
+		if s.files > 20000 {
+			// Above 20k files, a thousand services per directory, as a
+			// large monorepo groups them: one directory of 25,000 entries
+			// would make every commit of the history rewrite a 1 MB tree.
+			return fmt.Sprintf("envs/%s/g%03d/svc%06d/kustomization.yaml", env, i/4000, i)
+		}
+		return fmt.Sprintf("envs/%s/svc%05d/kustomization.yaml", env, i)
 	}
 	for c := 0; c < max(1, s.commits); c++ {
 		fmt.Fprintf(w, "commit refs/heads/main\ncommitter Bench <bench@bench.local> %d +0000\n", 1700000000+c*60)
 		if c == 0 {
 			data("Seed environment repository\n")
 			fmt.Fprintf(w, "M 100644 inline ferry.yaml\n")
-			data(pipeline(reg, s.apps))
-			for i := 0; i < s.apps; i++ {
-				a := appName(i)
-				fmt.Fprintf(w, "M 100644 inline %s\n", appPath(a))
-				data(kustomization(reg.image(a), "0.0.0"))
+			data(pipeline(reg, apps, s.stage))
+			for _, a := range apps {
+				for _, env := range envs {
+					fmt.Fprintf(w, "M 100644 inline %s\n", envAppPath(env, a))
+					data(kustomization(reg.image(a), "0.0.0"))
+					fmt.Fprintf(w, "M 100644 inline %s\n", appDeployment(env, a))
+					data(deployment(reg.image(a)))
+				}
 			}
 			for i := 0; i < filler; i++ {
 				fmt.Fprintf(w, "M 100644 inline %s\n", fillerPath(i))
@@ -129,7 +195,7 @@ func writeHistory(w io.Writer, reg *registry, s repoSpec) error {
 		}
 		data(fmt.Sprintf("svc: stage ← 1.0.%d\n\nFerry-Release: rel_gen_%d\nFerry-Promotion: prm_gen_%d\n", c, c, c))
 		if filler == 0 {
-			a := appName(c % s.apps)
+			a := apps[c%len(apps)]
 			fmt.Fprintf(w, "M 100644 inline %s\n", appPath(a))
 			data(kustomization(reg.image(a), fmt.Sprintf("0.0.%d", c)))
 			continue

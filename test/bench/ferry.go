@@ -25,8 +25,14 @@ import (
 // every application.
 const token = "bench-token-0123456789abcdef0123456789"
 
-// buildFerry builds the real binary once, as `make build` does.
+// buildFerry builds the real binary once, as `make build` does, or, when
+// FERRY_BENCH_BIN names one, uses that binary built beforehand (a build
+// with a profiling listener, or one reused between runs on a machine where
+// the build alone takes many minutes).
 func buildFerry(ctx context.Context, dir string) (string, error) {
+	if b := os.Getenv("FERRY_BENCH_BIN"); b != "" {
+		return b, nil
+	}
 	bin := filepath.Join(dir, "ferry")
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "github.com/ferryhq/ferry/cmd/ferry")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -41,8 +47,19 @@ type ferryOpts struct {
 	dir         string // data dir, config and log
 	regHost     string
 	bare        string
+	more        []string // further environment repositories, envs2, envs3, …
 	batchWindow time.Duration
+	worker      string // further worker settings, each line indented by two spaces
 	store       string // extra store: block, empty for SQLite in dir
+}
+
+// moreRepos is the config of further environment repositories.
+func moreRepos(urls []string) string {
+	var b strings.Builder
+	for i, u := range urls {
+		fmt.Fprintf(&b, "  - name: envs%d\n    url: %s\n    branch: main\n    author: {name: Ferry Bench, email: ferry@bench.local}\n", i+2, u)
+	}
+	return b.String()
 }
 
 // ferryProc is a running `ferry serve`.
@@ -81,17 +98,17 @@ repositories:
     url: %s
     branch: main
     author: {name: Ferry Bench, email: ferry@bench.local}
-tokens:
+%stokens:
   - name: bench
     sha256: %s
     scopes: [builds:write, read]
     applications: ["*"]
 worker:
   batchWindow: %s
-limits:
+%slimits:
   requestsPerMinute: 100000000 # the load generators must not meet the per-token rate limit
 log: {level: info, format: json}
-`, addr, filepath.Join(o.dir, "data"), o.store, o.regHost, o.bare, hex.EncodeToString(sum[:]), o.batchWindow)
+`, addr, filepath.Join(o.dir, "data"), o.store, o.regHost, o.bare, moreRepos(o.more), hex.EncodeToString(sum[:]), o.batchWindow, o.worker)
 	cfgPath := filepath.Join(o.dir, "ferry-server.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return nil, err

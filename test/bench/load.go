@@ -24,6 +24,11 @@ var histStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 type histRelease struct {
 	id, app, repo, tag, digest string
 	at                         time.Time
+	// DORA marks: two releases in three carry a source commit time (30
+	// minutes before the report; zero for the others), one in fifty is a
+	// fix-forward of its application's release before it.
+	committed time.Time
+	fixes     string
 }
 
 type histPromotion struct {
@@ -33,11 +38,18 @@ type histPromotion struct {
 
 func histRel(i int) histRelease {
 	app := appName(i % histApps)
-	return histRelease{
+	r := histRelease{
 		id: fmt.Sprintf("rel_%09d", i), app: app, repo: "registry.example.com/acme/" + app,
 		tag: fmt.Sprintf("1.%d.0", i), digest: fmt.Sprintf("sha256:%064x", i),
 		at: histStart.Add(time.Duration(i) * 10 * time.Second),
 	}
+	if i%3 != 0 {
+		r.committed = r.at.Add(-30 * time.Minute)
+	}
+	if i%50 == 49 {
+		r.fixes = fmt.Sprintf("rel_%09d", i-histApps)
+	}
+	return r
 }
 
 func histProm(r histRelease, i, k int) histPromotion {
@@ -52,6 +64,26 @@ func histProm(r histRelease, i, k int) histPromotion {
 		p.state, p.commit, p.reason = "superseded", "", "superseded by a newer release"
 	}
 	return p
+}
+
+// histRestored is when the deployment p (of release i into environment
+// k) was restored, as the store keeps promotions.restored_at (migration
+// 0016): the time the application's next deployment into the environment
+// reached it, when that one is a fix-forward naming p's release (the
+// history has no rollbacks: releases come in report order); ok is false
+// otherwise, and for a promotion that is not a deployment. n is how many
+// releases the history has.
+func histRestored(p histPromotion, i, k, n int) (at time.Time, ok bool) {
+	if p.state != "committed" {
+		return time.Time{}, false
+	}
+	for j := i + histApps; j < n; j += histApps {
+		r := histRel(j)
+		if q := histProm(r, j, k); q.state == "committed" {
+			return q.at, r.fixes == p.release
+		}
+	}
+	return time.Time{}, false
 }
 
 // mix spreads states over applications, environments and time.
@@ -104,8 +136,11 @@ func loadSQLite(ctx context.Context, path string, rows int) error {
 	}
 	defer tx.Rollback()
 	const per = 100 // rows per INSERT statement
-	relSQL := multiInsert(`INSERT INTO releases (id, application, repository, tag, digest, source_repo, source_commit, ci_run_url, reported_by, created_at) VALUES `, 10, per/5)
-	prmSQL := multiInsert(`INSERT INTO promotions (id, release_id, application, environment, state, reason, commit_sha, noop, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at) VALUES `, 14, per)
+	const relCols, prmCols = 12, 18
+	relSQL := multiInsert(`INSERT INTO releases (id, application, repository, tag, digest, source_repo, source_commit, ci_run_url, reported_by, created_at, source_committed_at, fixes) VALUES `, relCols, per/5)
+	// The promotions carry their release's DORA facts as the store
+	// writes them (migration 0015) and when they were restored (0016).
+	prmSQL := multiInsert(`INSERT INTO promotions (id, release_id, application, environment, state, reason, commit_sha, noop, attempts, next_attempt_at, lease_owner, lease_until, created_at, updated_at, release_reported_at, release_committed_at, release_fixes, restored_at) VALUES `, prmCols, per)
 	relStmt, err := tx.PrepareContext(ctx, relSQL)
 	if err != nil {
 		return err
@@ -116,16 +151,22 @@ func loadSQLite(ctx context.Context, path string, rows int) error {
 	}
 	zero := time.Time{}.UnixMicro()
 	var relArgs, prmArgs []any
-	for i := 0; i < rows/len(histEnvs); i++ {
+	n := rows / len(histEnvs)
+	for i := 0; i < n; i++ {
 		r := histRel(i)
 		relArgs = append(relArgs, r.id, r.app, r.repo, r.tag, r.digest, "https://git.example.com/acme/"+r.app,
-			fmt.Sprintf("%040x", i), "https://ci.example.com/runs/"+fmt.Sprint(i), "ci", r.at.UnixMicro())
+			fmt.Sprintf("%040x", i), "https://ci.example.com/runs/"+fmt.Sprint(i), "ci", r.at.UnixMicro(), r.committed.UnixMicro(), r.fixes)
 		for k := range histEnvs {
 			p := histProm(r, i, k)
 			at := p.at.UnixMicro()
-			prmArgs = append(prmArgs, p.id, p.release, p.app, p.env, p.state, p.reason, p.commit, 0, 1, at, "", zero, at, at)
+			var restored any
+			if t, ok := histRestored(p, i, k, n); ok {
+				restored = t.UnixMicro()
+			}
+			prmArgs = append(prmArgs, p.id, p.release, p.app, p.env, p.state, p.reason, p.commit, 0, 1, at, "", zero, at, at,
+				r.at.UnixMicro(), r.committed.UnixMicro(), r.fixes, restored)
 		}
-		if len(prmArgs) == 14*per {
+		if len(prmArgs) == prmCols*per {
 			if _, err := relStmt.ExecContext(ctx, relArgs...); err != nil {
 				return fmt.Errorf("inserting releases: %w", err)
 			}
@@ -136,10 +177,10 @@ func loadSQLite(ctx context.Context, path string, rows int) error {
 		}
 	}
 	if len(prmArgs) > 0 {
-		if _, err := tx.ExecContext(ctx, multiInsert(relSQL[:strings.Index(relSQL, "VALUES ")+7], 10, len(relArgs)/10), relArgs...); err != nil {
+		if _, err := tx.ExecContext(ctx, multiInsert(relSQL[:strings.Index(relSQL, "VALUES ")+7], relCols, len(relArgs)/relCols), relArgs...); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, multiInsert(prmSQL[:strings.Index(prmSQL, "VALUES ")+7], 14, len(prmArgs)/14), prmArgs...); err != nil {
+		if _, err := tx.ExecContext(ctx, multiInsert(prmSQL[:strings.Index(prmSQL, "VALUES ")+7], prmCols, len(prmArgs)/prmCols), prmArgs...); err != nil {
 			return err
 		}
 	}
@@ -172,7 +213,7 @@ func loadPostgres(ctx context.Context, dsn string, rows int) error {
 	n := rows / len(histEnvs)
 	i := 0
 	_, err = conn.CopyFrom(ctx, pgx.Identifier{"releases"},
-		[]string{"id", "application", "repository", "tag", "digest", "source_repo", "source_commit", "ci_run_url", "reported_by", "created_at"},
+		[]string{"id", "application", "repository", "tag", "digest", "source_repo", "source_commit", "ci_run_url", "reported_by", "created_at", "source_committed_at", "fixes"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == n {
 				return nil, nil
@@ -180,23 +221,30 @@ func loadPostgres(ctx context.Context, dsn string, rows int) error {
 			r := histRel(i)
 			i++
 			return []any{r.id, r.app, r.repo, r.tag, r.digest, "https://git.example.com/acme/" + r.app,
-				fmt.Sprintf("%040x", i), "https://ci.example.com/runs/" + fmt.Sprint(i), "ci", r.at}, nil
+				fmt.Sprintf("%040x", i), "https://ci.example.com/runs/" + fmt.Sprint(i), "ci", r.at, r.committed, r.fixes}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copying releases: %w", err)
 	}
 	i, k := 0, 0
 	_, err = conn.CopyFrom(ctx, pgx.Identifier{"promotions"},
-		[]string{"id", "release_id", "application", "environment", "state", "reason", "commit_sha", "noop", "attempts", "next_attempt_at", "lease_owner", "lease_until", "created_at", "updated_at"},
+		[]string{"id", "release_id", "application", "environment", "state", "reason", "commit_sha", "noop", "attempts", "next_attempt_at", "lease_owner", "lease_until", "created_at", "updated_at",
+			"release_reported_at", "release_committed_at", "release_fixes", "restored_at"},
 		pgx.CopyFromFunc(func() ([]any, error) {
 			if i == n {
 				return nil, nil
 			}
-			p := histProm(histRel(i), i, k)
+			r := histRel(i)
+			p := histProm(r, i, k)
+			var restored *time.Time
+			if t, ok := histRestored(p, i, k, n); ok {
+				restored = &t
+			}
 			if k++; k == len(histEnvs) {
 				i, k = i+1, 0
 			}
-			return []any{p.id, p.release, p.app, p.env, p.state, p.reason, p.commit, false, int32(1), p.at, "", time.Time{}, p.at, p.at}, nil
+			return []any{p.id, p.release, p.app, p.env, p.state, p.reason, p.commit, false, int32(1), p.at, "", time.Time{}, p.at, p.at,
+				r.at, r.committed, r.fixes, restored}, nil
 		}))
 	if err != nil {
 		return fmt.Errorf("copying promotions: %w", err)

@@ -30,32 +30,47 @@ import (
 // scale sizes every scenario.
 type scale struct {
 	name                                  string
-	singleBuilds                          int
+	singleBuilds, singleFarBuilds         int
+	burstFarCap                           time.Duration
+	burst10kBuilds, burst10kApps          int
+	hugeFiles, hugeCommits                int
+	reconcilePRs                          int
+	reconcileInterval                     time.Duration
 	burstBuilds, burstApps, burstClients  int
 	burstBaselineCap                      time.Duration
 	bigFiles, bigCommits, bigSmallCommits int
 	bigUpdates                            int
 	historyRows, historyQueries           int
+	doraQueries                           int
 	frontDuration                         time.Duration
 	frontClients                          int
+	intakeReports, intakeClients          int
 	// judge holds the results to their targets; smoke runs are too small.
 	judge bool
 }
 
 var scales = map[string]scale{
 	"full": {
-		name: "full", singleBuilds: 200,
-		burstBuilds: 1000, burstApps: 200, burstClients: 50, burstBaselineCap: 4 * time.Minute,
+		name: "full", singleBuilds: 200, singleFarBuilds: 100,
+		burstBuilds: 1000, burstApps: 200, burstClients: 50, burstBaselineCap: 2 * time.Minute, burstFarCap: 2 * time.Minute,
+		burst10kBuilds: 10000, burst10kApps: 2000,
+		hugeFiles: 100_000, hugeCommits: 20_000,
+		reconcilePRs: 200, reconcileInterval: 5 * time.Second,
 		bigFiles: 20000, bigCommits: 10000, bigSmallCommits: 1000, bigUpdates: 20,
-		historyRows: 1_000_000, historyQueries: 2000,
-		frontDuration: 10 * time.Second, frontClients: 32, judge: true,
+		historyRows: 1_000_000, historyQueries: 2000, doraQueries: 200,
+		frontDuration: 10 * time.Second, frontClients: 32,
+		intakeReports: 20000, intakeClients: 64, judge: true,
 	},
 	"smoke": {
-		name: "smoke", singleBuilds: 5,
-		burstBuilds: 40, burstApps: 20, burstClients: 5, burstBaselineCap: 8 * time.Second,
+		name: "smoke", singleBuilds: 5, singleFarBuilds: 2,
+		burstBuilds: 40, burstApps: 20, burstClients: 5, burstBaselineCap: 8 * time.Second, burstFarCap: 2 * time.Second,
+		burst10kBuilds: 150, burst10kApps: 30,
+		hugeFiles: 3000, hugeCommits: 50,
+		reconcilePRs: 10, reconcileInterval: time.Second,
 		bigFiles: 1000, bigCommits: 200, bigSmallCommits: 20, bigUpdates: 3,
-		historyRows: 10_000, historyQueries: 60,
+		historyRows: 10_000, historyQueries: 60, doraQueries: 24,
 		frontDuration: time.Second, frontClients: 8,
+		intakeReports: 400, intakeClients: 16,
 	},
 }
 
@@ -87,10 +102,17 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{"single", runSingle},
+	{"single-rtt40", runSingleRTT40},
 	{"burst", runBurst},
+	{"burst-rtt40", runBurstRTT40},
+	{"burst-10k", runBurst10k},
 	{"bigrepo", runBigRepo},
+	{"bigrepo-100k", runBigRepo100k},
+	{"reconcile", runReconcile},
 	{"history", runHistory},
+	{"dora", runDora},
 	{"frontdoor", runFrontDoor},
+	{"intake", runIntake},
 }
 
 func main() {

@@ -80,6 +80,8 @@ func (r result) line() string {
 	s := fmt.Sprintf("bench: scenario=%s ferry=%s", r.scenario, r.ferry)
 	if r.baseline != nil {
 		s += fmt.Sprintf(" baseline=%s ratio=%.2f", r.baseline, r.ratio())
+	} else {
+		s += " baseline=- ratio=-" // no baseline for this scenario
 	}
 	return s + fmt.Sprintf(" commits=%d", r.commits)
 }

@@ -35,7 +35,7 @@ func TestLine(t *testing.T) {
 		{"throughput: ferry/baseline", result{scenario: "x", ferry: figure{200, "rps"}, baseline: &figure{50, "rps"}},
 			"bench: scenario=x ferry=200rps baseline=50.00rps ratio=4.00 commits=0"},
 		{"no baseline", result{scenario: "history-sqlite", lowerIsBetter: true, ferry: figure{3.25, "ms"}},
-			"bench: scenario=history-sqlite ferry=3.25ms commits=0"},
+			"bench: scenario=history-sqlite ferry=3.25ms baseline=- ratio=- commits=0"},
 		{"error", result{scenario: "single", err: errors.New("boom")},
 			`bench: scenario=single error="boom"`},
 	} {

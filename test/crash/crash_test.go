@@ -19,7 +19,15 @@ import (
 // ferryBin is the binary built once for the package.
 var ferryBin string
 
-func TestMain(m *testing.M) { ferrytest.Main(m, &ferryBin) }
+// TestMain builds the binary, runs the tests and then prints the fault
+// suite's line (faults_test.go) from what they measured.
+func TestMain(m *testing.M) {
+	ferrytest.MainThen(m, &ferryBin, func() {
+		if l := faultLine(); l != "" {
+			fmt.Println(l)
+		}
+	})
+}
 
 // sender reports builds of random applications (several of each, so newer
 // ones supersede older ones) until stop ends, each a distinct image, each

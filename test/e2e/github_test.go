@@ -65,8 +65,15 @@ type githubStack struct {
 
 func startGitHubStack(t *testing.T) *githubStack {
 	t.Helper()
+	return startGitHubStackWith(t, hostedPipelineYAML, "1s")
+}
+
+// startGitHubStackWith runs ferry on the pipeline pipeline(registry host)
+// with worker.reconcileInterval reconcile.
+func startGitHubStackWith(t *testing.T, pipeline func(regHost string) string, reconcile string) *githubStack {
+	t.Helper()
 	s := &stack{reg: newRegistry(t), data: t.TempDir()}
-	s.bare = envRepo(t, s.reg.host, map[string]string{"ferry.yaml": hostedPipelineYAML(s.reg.host)})
+	s.bare = envRepo(t, s.reg.host, map[string]string{"ferry.yaml": pipeline(s.reg.host)})
 	gh := githubfake.New(t, "acme/envs", ghToken)
 	gh.SetBare(s.bare)
 	addr := freeAddr(t)
@@ -79,7 +86,7 @@ func startGitHubStack(t *testing.T) *githubStack {
       token: %s
       webhookSecret: %s
 `, gh.URL, ghToken, ghHookSecret), 1)
-	cfg = strings.Replace(cfg, "worker:\n", "worker:\n  reconcileInterval: 1s\n", 1)
+	cfg = strings.Replace(cfg, "worker:\n", "worker:\n  reconcileInterval: "+reconcile+"\n", 1)
 	s.f = startFerry(t, addr, "--config", writeConfig(t, cfg))
 	return &githubStack{stack: s, gh: gh}
 }
@@ -181,7 +188,7 @@ func TestGitHubPipeline(t *testing.T) {
 	switch {
 	case !ok:
 		t.Fatalf("stage promotion names pull request #%d, which GitHub does not have", stage.PRNumber)
-	case pr1.Head != "ferry/payments/stage" || pr1.Base != "main" || pr1.HeadSHA != stage.CommitSHA:
+	case !strings.HasPrefix(pr1.Head, "ferry/payments/stage.") || pr1.Head != stage.PRBranch || pr1.Base != "main" || pr1.HeadSHA != stage.CommitSHA:
 		t.Errorf("stage pull request: %s → %s at %s, promotion pushed %s", pr1.Head, pr1.Base, pr1.HeadSHA, stage.CommitSHA)
 	case stage.PRURL != gh.URL+"/acme/envs/pull/"+fmt.Sprint(stage.PRNumber):
 		t.Errorf("pr_url %q", stage.PRURL)
@@ -220,7 +227,7 @@ func TestGitHubPipeline(t *testing.T) {
 	// prod needs two distinct approvals and green checks.
 	prod := gs.await(t, r100, "prod", "pr-open")
 	pr2, _ := gh.Pull(prod.PRNumber)
-	if prod.PRNumber == stage.PRNumber || pr2.Head != "ferry/payments/prod" {
+	if prod.PRNumber == stage.PRNumber || !strings.HasPrefix(pr2.Head, "ferry/payments/prod.") || pr2.Head != prod.PRBranch {
 		t.Fatalf("prod pull request #%d from %s", prod.PRNumber, pr2.Head)
 	}
 	gh.SetStatus(pr2.HeadSHA, "pending")
@@ -257,9 +264,9 @@ func TestGitHubPipeline(t *testing.T) {
 	// 1.1.0: its stage pull request is closed on GitHub: rejected.
 	r110, _ := gs.build(t, "1.1.0")
 	stage110 := gs.await(t, r110, "stage", "pr-open")
-	gh.ClosePR(stage110.PRNumber)
+	gh.ClosePR(stage110.PRNumber, "carol")
 	gs.hook(t, "pull_request", "d-closed", gh.PullRequestHook(stage110.PRNumber, "closed", "carol"))
-	if p := gs.await(t, r110, "stage", "rejected"); !strings.Contains(p.Reason, fmt.Sprintf("pull request #%d closed without merging", stage110.PRNumber)) {
+	if p := gs.await(t, r110, "stage", "rejected"); !strings.Contains(p.Reason, fmt.Sprintf("pull request #%d closed without merging by carol", stage110.PRNumber)) {
 		t.Errorf("rejected: %q", p.Reason)
 	}
 	if digestIn(gs.fileAt(t, "stage")) != d100 {
@@ -309,8 +316,13 @@ func TestGitHubPipeline(t *testing.T) {
 	allowed := regexp.MustCompile(`^(GET|POST) ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls$|` +
 		`^(GET|PATCH) ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+$|` +
 		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+/reviews$|` +
+		// who closed a pull request closed by hand
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/issues/[0-9]+/events$|` +
 		`^PUT ` + regexp.QuoteMeta(gh.Prefix()) + `/pulls/[0-9]+/merge$|` +
-		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/commits/[0-9a-f]{40}/(status|check-runs)$`)
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/commits/[0-9a-f]{40}/(status|check-runs)$|` +
+		// reviewers' permissions, and the base branch's required checks
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/collaborators/[a-z]+/permission$|` +
+		`^GET ` + regexp.QuoteMeta(gh.Prefix()) + `/(rules/)?branches/main$`)
 	merges := map[string]int{}
 	for _, c := range gh.Calls() {
 		if !allowed.MatchString(c.Method + " " + c.Path) {
@@ -357,9 +369,9 @@ func TestGitHubPipeline(t *testing.T) {
 	}
 	merged := lines(git(t, gs.bare, "log", "--merges", "--format=%s", "main"))
 	wantLog := []string{
-		fmt.Sprintf("Merge pull request #%d from acme/ferry/payments/stage", stage120.PRNumber),
-		fmt.Sprintf("Merge pull request #%d from acme/ferry/payments/prod", prod.PRNumber),
-		fmt.Sprintf("Merge pull request #%d from acme/ferry/payments/stage", stage.PRNumber),
+		fmt.Sprintf("Merge pull request #%d from acme/%s", stage120.PRNumber, stage120.PRBranch),
+		fmt.Sprintf("Merge pull request #%d from acme/%s", prod.PRNumber, prod.PRBranch),
+		fmt.Sprintf("Merge pull request #%d from acme/%s", stage.PRNumber, stage.PRBranch),
 	}
 	if !slices.Equal(merged, wantLog) {
 		t.Errorf("merge commits on main %q, want %q", merged, wantLog)

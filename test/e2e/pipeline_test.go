@@ -12,6 +12,7 @@ import (
 const (
 	rm1Token = "release-manager-one-0123456789"
 	rm2Token = "release-manager-two-0123456789"
+	rm3Token = "release-manager-three-0123456789"
 )
 
 // pipelineYAML is a dev → stage → prod pipeline with pull requests kept by
@@ -46,7 +47,8 @@ type promotionView struct {
 	PRBranch                       string   `json:"pr_branch"`
 	Approvers                      []string `json:"approvers"`
 	Forced                         bool
-	RequestedBy                    string `json:"requested_by"`
+	RequestedBy                    string    `json:"requested_by"`
+	UpdatedAt                      time.Time `json:"updated_at"`
 	Events                         []struct {
 		State, Actor, Reason string
 	}
@@ -60,8 +62,14 @@ type pipelineStack struct {
 
 func startPipeline(t *testing.T) *pipelineStack {
 	t.Helper()
+	return startPipelineWith(t, pipelineYAML)
+}
+
+// startPipelineWith runs ferry on the pipeline pipeline(registry host).
+func startPipelineWith(t *testing.T, pipeline func(regHost string) string) *pipelineStack {
+	t.Helper()
 	s := &stack{reg: newRegistry(t), data: t.TempDir()}
-	s.bare = envRepo(t, s.reg.host, map[string]string{"ferry.yaml": pipelineYAML(s.reg.host)})
+	s.bare = envRepo(t, s.reg.host, map[string]string{"ferry.yaml": pipeline(s.reg.host)})
 	addr := freeAddr(t)
 	extra := fmt.Sprintf(`  - name: rm-one
     sha256: %s
@@ -69,7 +77,10 @@ func startPipeline(t *testing.T) *pipelineStack {
   - name: rm-two
     sha256: %s
     scopes: [promotions:write, read]
-`, sha(rm1Token), sha(rm2Token))
+  - name: rm-three
+    sha256: %s
+    scopes: [promotions:write, read]
+`, sha(rm1Token), sha(rm2Token), sha(rm3Token))
 	cfg := serverConfig(addr, s.data, s.reg.host, s.bare, "")
 	cfg = strings.Replace(cfg, "worker:\n", extra+"worker:\n  reconcileInterval: 1s\n", 1)
 	path := writeConfig(t, cfg)
@@ -170,10 +181,10 @@ func TestPipelineDevStageProd(t *testing.T) {
 	// 1.0.0: dev by commit; stage gets a built-in pull request.
 	r100, _ := ps.build(t, "1.0.0")
 	stage := ps.awaitPromotion(t, r100, "stage", "pr-open")
-	if stage.PRBranch != "ferry/payments/stage" || git(t, ps.bare, "rev-parse", "ferry/payments/stage") != stage.CommitSHA {
+	if !strings.HasPrefix(stage.PRBranch, "ferry/payments/stage.") || git(t, ps.bare, "rev-parse", stage.PRBranch) != stage.CommitSHA {
 		t.Fatalf("stage PR: %+v", stage)
 	}
-	if got := git(t, ps.bare, "diff", "--name-only", "main", "ferry/payments/stage"); got != "envs/stage/payments/kustomization.yaml" {
+	if got := git(t, ps.bare, "diff", "--name-only", "main", stage.PRBranch); got != "envs/stage/payments/kustomization.yaml" {
 		t.Errorf("PR branch changes %q", got)
 	}
 	// Approving the stage PR merges it: a merge commit on main.
@@ -204,8 +215,10 @@ func TestPipelineDevStageProd(t *testing.T) {
 	ps.decide(t, rm2Token, stage120.ID, "approve")
 	ps.awaitPromotion(t, r120, "stage", "merged")
 	prod120 := ps.awaitPromotion(t, r120, "prod", "pr-open")
-	if p := ps.promotion(t, prod100.ID); p.State != "superseded" {
-		t.Errorf("prod promotion of 1.0.0: %s %s, want superseded by 1.2.0", p.State, p.Reason)
+	// The older promotion is superseded once the new one's PR is open; the
+	// worker may be looking at the old PR right then, so wait for it.
+	if p := ps.awaitPromotion(t, r100, "prod", "superseded"); p.ID != prod100.ID || !strings.Contains(p.Reason, prod120.ID) {
+		t.Errorf("prod promotion of 1.0.0: %s %s %s, want %s superseded by %s", p.ID, p.State, p.Reason, prod100.ID, prod120.ID)
 	}
 
 	// Prod needs two distinct approvals.
@@ -251,7 +264,16 @@ func TestPipelineDevStageProd(t *testing.T) {
 	r.json(t, &back)
 	back = ps.awaitPromotion(t, r100, "prod", "pr-open")
 	ps.decide(t, rm1Token, back.ID, "approve")
-	ps.decide(t, rm2Token, back.ID, "approve")
+	// Four eyes: rm-two asked for the rollback and may not approve it.
+	own := ps.f.call(t, http.MethodPost, "/api/v1/promotions/"+back.ID+"/approve", rm2Token, nil)
+	assertProblem(t, own, http.StatusForbidden, "forbidden")
+	if !strings.Contains(string(own.body), "four eyes") {
+		t.Errorf("the requester's approval refused without saying why: %s", own.body)
+	}
+	if p := ps.promotion(t, back.ID); p.State != "pr-open" || len(p.Approvers) != 1 {
+		t.Errorf("after the requester's own approval: %s approvers %v", p.State, p.Approvers)
+	}
+	ps.decide(t, rm3Token, back.ID, "approve")
 	back = ps.awaitPromotion(t, r100, "prod", "merged")
 	if digestIn(ps.fileAt(t, "prod")) != ps.releaseDigest(t, r100) {
 		t.Errorf("prod after rollback: %s", ps.fileAt(t, "prod"))

@@ -54,7 +54,11 @@ func BuildBinary(dir string, flags ...string) (string, error) {
 // Main is a TestMain: it builds the ferry binary once for the package, with
 // go build's flags, sets *bin to its path, runs the tests, removes the
 // binary and exits with the tests' code.
-func Main(m *testing.M, bin *string, flags ...string) {
+func Main(m *testing.M, bin *string, flags ...string) { MainThen(m, bin, nil, flags...) }
+
+// MainThen is Main that calls then (unless nil) after the tests have run,
+// before it exits: to print what the tests measured together.
+func MainThen(m *testing.M, bin *string, then func(), flags ...string) {
 	dir, err := os.MkdirTemp("", "ferry-test-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -66,6 +70,9 @@ func Main(m *testing.M, bin *string, flags ...string) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if then != nil {
+		then()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -52,9 +52,12 @@ func CheckNoSecret(t testing.TB, err error, secret string) {
 }
 
 // EqualPR reports whether a and b are the same pull request, their
-// UpdatedAt compared as instants.
+// UpdatedAt compared as instants, with the same approvals (counted or not,
+// and why), change requests and mergeability.
 func EqualPR(a, b promotion.PR) bool {
 	return a.Number == b.Number && a.URL == b.URL && a.State == b.State && a.Head == b.Head && a.HeadSHA == b.HeadSHA &&
 		a.Base == b.Base && a.MergeSHA == b.MergeSHA && a.MergedBy == b.MergedBy && a.ClosedBy == b.ClosedBy &&
-		slices.Equal(a.Approvers, b.Approvers) && a.Checks == b.Checks && a.UpdatedAt.Equal(b.UpdatedAt)
+		slices.Equal(a.Approvers, b.Approvers) && a.Checks == b.Checks && a.UpdatedAt.Equal(b.UpdatedAt) &&
+		a.Author == b.Author && slices.Equal(a.Approvals, b.Approvals) && slices.Equal(a.ChangesRequested, b.ChangesRequested) &&
+		a.Mergeable == b.Mergeable && a.NotMergeable == b.NotMergeable
 }

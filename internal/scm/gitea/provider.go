@@ -26,32 +26,16 @@ type Provider struct {
 	timeout     time.Duration
 }
 
-// Option configures a Provider.
-type Option func(*options)
-
-type options struct {
-	hc      *http.Client
-	now     func() time.Time
-	timeout time.Duration
-}
-
-// WithHTTPClient sends requests through hc's transport (tests use an
-// httptest server's client). Default http.DefaultTransport.
-func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
-
-// WithClock sets the clock used for rate-limit resets. Default time.Now.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithTimeout bounds each call (all its requests). Default outbound.DefaultTimeout (15s).
-func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+// WithHTTPClient is outbound.WithHTTPClient, for callers that name the
+// provider's package (internal/server's tests).
+var WithHTTPClient = outbound.WithHTTPClient
 
 // New returns the provider for cfg: cfg.URL is the server's root URL (the
 // SDK adds /api/v1), cfg.Token an access token with repository write.
-func New(cfg config.Provider, opts ...Option) (*Provider, error) {
-	o := options{now: time.Now, timeout: outbound.DefaultTimeout}
-	for _, opt := range opts {
-		opt(&o)
-	}
+func New(cfg config.Provider, opts ...outbound.Option) (*Provider, error) {
+	// cfg's first: the caller's options override them.
+	opts = append([]outbound.Option{outbound.WithTimeout(cfg.Timeout.D())}, opts...)
+	o := outbound.NewOptions(opts...)
 	owner, repo, ok := strings.Cut(cfg.Project, "/")
 	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
 		return nil, fmt.Errorf("gitea project %q is not owner/repo", cfg.Project)
@@ -62,18 +46,14 @@ func New(cfg config.Provider, opts ...Option) (*Provider, error) {
 	if cfg.App != nil {
 		return nil, fmt.Errorf("a GitHub App cannot authenticate to Gitea; set a token")
 	}
-	var base http.RoundTripper
-	if o.hc != nil {
-		base = o.hc.Transport
-	}
 	return &Provider{
 		url:     strings.TrimSuffix(strings.TrimSuffix(cfg.URL, "/"), "/api/v1"),
 		token:   cfg.Token.Value(),
-		hc:      &http.Client{Transport: outbound.New(base, cfg.RequestsPerMinute, outbound.WithClock(o.now))},
+		hc:      &http.Client{Transport: outbound.New(cfg.RequestsPerMinute, opts...)},
 		owner:   owner,
 		repo:    repo,
 		secret:  []byte(cfg.WebhookSecret.Value()),
-		timeout: o.timeout,
+		timeout: o.Timeout,
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/scm/fakehost"
+	"github.com/ferryhq/ferry/internal/scm/outbound"
 )
 
 const (
@@ -24,7 +25,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	p, err := New(h.Provider(config.ProviderGitea, token, edit...), WithHTTPClient(h.Client()), WithTimeout(time.Second))
+	p, err := New(h.Provider(config.ProviderGitea, token, edit...), outbound.WithHTTPClient(h.Client()), outbound.WithTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestEnsureCreates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := promotion.PR{Number: 6, URL: "https://gitea.example.com/acme/env/pulls/6", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
+	want := promotion.PR{Number: 6, URL: "https://gitea.example.com/acme/env/pulls/6", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main", Author: "ferry-bot",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
@@ -108,15 +109,25 @@ func serveGet(t *testing.T, h *fakehost.Host, pull, status string) {
 	h.On("GET", repoPath+"/pulls/5/reviews?page=2").File(t, td("reviews-page2.json"))
 	h.On("GET", repoPath+"/pulls/5/reviews?page=1").File(t, td("reviews-page1.json")).
 		Header("Link", `<{{URL}}`+repoPath+`/pulls/5/reviews?limit=50&page=2>; rel="next"`)
+	h.On("GET", repoPath+"/branches/main").File(t, td("branch-main.json"))
 	h.On("GET", repoPath+"/commits/"+head+"/status").File(t, td(status))
+	h.On("GET", repoPath+"/issues/5/timeline").File(t, td("timeline-closed.json"))
 }
 
-var getCalls = []string{
-	"GET " + repoPath + "/pulls/5",
-	"GET " + repoPath + "/pulls/5/reviews?limit=50&page=1",
-	"GET " + repoPath + "/pulls/5/reviews?limit=50&page=2",
-	"GET " + repoPath + "/commits/" + head + "/status",
-}
+// getCalls are the requests of a Get of the open PR #5; closedGetCalls
+// those of a closed or merged one, which reads no branch protection.
+var (
+	getCalls = []string{
+		"GET " + repoPath + "/pulls/5",
+		"GET " + repoPath + "/pulls/5/reviews?limit=50&page=1",
+		"GET " + repoPath + "/pulls/5/reviews?limit=50&page=2",
+		"GET " + repoPath + "/branches/main",
+		"GET " + repoPath + "/commits/" + head + "/status",
+	}
+	closedGetCalls = []string{getCalls[0], getCalls[1], getCalls[2], getCalls[4]}
+	// A PR closed without merging also reads its timeline: who closed it.
+	closedByCalls = []string{getCalls[0], getCalls[1], getCalls[2], "GET " + repoPath + "/issues/5/timeline?limit=50&page=1", getCalls[4]}
+)
 
 func TestGet(t *testing.T) {
 	t.Parallel()
@@ -126,7 +137,23 @@ func TestGet(t *testing.T) {
 		// cancelled by his change request, carol's is stale, dave's was
 		// dismissed, erin approved on page two; frank's approval (from a Gitea
 		// that did not record its commit) is stale.
-		Approvers: []string{"alice", "erin"}}
+		Author:           "ferry-bot",
+		Approvers:        []string{"alice", "erin"},
+		ChangesRequested: []string{"bob"},
+		Approvals: []promotion.Approval{
+			// At: each one's latest review's submitted_at (alice's comment
+			// after her approval is no review of the head).
+			{User: "alice", Counted: true, At: reviewAt(10)},
+			{User: "carol", Reason: promotion.ReasonStale, At: reviewAt(12)},
+			{User: "dave", Reason: promotion.ReasonDismissed, At: reviewAt(16)},
+			{User: "erin", Counted: true, At: reviewAt(17)},
+			{User: "frank", Reason: promotion.ReasonStale, At: reviewAt(18)},
+		},
+		Mergeable: true,
+	}
+	closed := func(pr *promotion.PR, state promotion.PRState) {
+		pr.State, pr.Mergeable, pr.NotMergeable = state, false, "the pull request is closed"
+	}
 	with := func(f func(*promotion.PR)) promotion.PR { pr := base; f(&pr); return pr }
 	for _, tc := range []struct {
 		name, pull, status string
@@ -138,9 +165,13 @@ func TestGet(t *testing.T) {
 		{"open failed", "pull-open.json", "status-failure.json", with(func(pr *promotion.PR) { pr.Checks = promotion.ChecksFailed })},
 		{"open no statuses", "pull-open.json", "status-none.json", with(func(pr *promotion.PR) { pr.Checks = promotion.ChecksUnknown })},
 		{"merged", "pull-merged.json", "status-success.json", with(func(pr *promotion.PR) {
-			pr.State, pr.Checks, pr.MergeSHA, pr.MergedBy = promotion.PRMerged, promotion.ChecksPassed, "7f6e5d4c3b2a19081726354453627180a9b8c7d6", "maria"
+			closed(pr, promotion.PRMerged)
+			pr.Checks, pr.MergeSHA, pr.MergedBy = promotion.ChecksPassed, "7f6e5d4c3b2a19081726354453627180a9b8c7d6", "maria"
 		})},
-		{"closed", "pull-closed.json", "status-success.json", with(func(pr *promotion.PR) { pr.State, pr.Checks = promotion.PRClosed, promotion.ChecksPassed })},
+		{"closed", "pull-closed.json", "status-success.json", with(func(pr *promotion.PR) {
+			closed(pr, promotion.PRClosed)
+			pr.Checks, pr.ClosedBy = promotion.ChecksPassed, "carol" // the last close, after a reopen
+		})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -153,7 +184,14 @@ func TestGet(t *testing.T) {
 			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
-			checkCalls(t, h, getCalls...)
+			switch tc.want.State {
+			case promotion.PROpen:
+				checkCalls(t, h, getCalls...)
+			case promotion.PRClosed:
+				checkCalls(t, h, closedByCalls...)
+			default:
+				checkCalls(t, h, closedGetCalls...)
+			}
 		})
 	}
 }
@@ -170,7 +208,7 @@ func TestMerge(t *testing.T) {
 	if pr.State != promotion.PRMerged || pr.MergeSHA != "7f6e5d4c3b2a19081726354453627180a9b8c7d6" {
 		t.Errorf("Merge = %+v", pr)
 	}
-	checkCalls(t, h, append([]string{"POST " + repoPath + "/pulls/5/merge"}, getCalls...)...)
+	checkCalls(t, h, append([]string{"POST " + repoPath + "/pulls/5/merge"}, closedGetCalls...)...)
 	body := h.Requests()[0].JSON(t)
 	if body["Do"] != "merge" || body["head_commit_id"] != head {
 		t.Errorf("merge body = %v, want Do merge and head_commit_id", body)
@@ -214,6 +252,22 @@ func TestClose(t *testing.T) {
 	}
 }
 
+// TestDescribe: a description is rewritten in place (PATCH of the pull
+// request's title and body), never through Ensure, which would open a new
+// pull request if this one had ended.
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	h := fakehost.New(t)
+	h.On("PATCH", repoPath+"/pulls/5").Status(201).File(t, td("pull-open.json"))
+	if err := newProvider(t, h).Describe(context.Background(), 5, "payments: stage ← 1.4.2", "**Approvals: 1 of 1**: alice (counted)"); err != nil {
+		t.Fatal(err)
+	}
+	checkCalls(t, h, "PATCH "+repoPath+"/pulls/5")
+	if b := h.Requests()[0].JSON(t); b["title"] != "payments: stage ← 1.4.2" || b["body"] != "**Approvals: 1 of 1**: alice (counted)" || b["state"] != nil {
+		t.Errorf("edit body = %v", b)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
@@ -244,7 +298,7 @@ func TestErrors(t *testing.T) {
 			h := fakehost.New(t)
 			tc.route(h)
 			p, err := New(config.Provider{URL: h.URL, Project: "acme/env", Token: config.NewSecret(token), RequestsPerMinute: 60},
-				WithHTTPClient(h.Client()), WithClock(func() time.Time { return now }))
+				outbound.WithHTTPClient(h.Client()), outbound.WithClock(func() time.Time { return now }))
 			if err != nil {
 				t.Fatal(err)
 			}

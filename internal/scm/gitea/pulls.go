@@ -3,6 +3,7 @@ package gitea
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	sdk "code.gitea.io/sdk/gitea"
 
@@ -87,13 +88,53 @@ func (p *Provider) get(c *sdk.Client, number int) (promotion.PR, error) {
 		return promotion.PR{}, fail(resp, err, "getting pull request #%d", number)
 	}
 	out := toPR(pr)
-	if out.Approvers, err = p.approvers(c, number, out.HeadSHA); err != nil {
+	if out.Approvals, out.ChangesRequested, err = p.reviews(c, number, out.HeadSHA, out.Author); err != nil {
 		return promotion.PR{}, err
 	}
-	if out.Checks, err = p.checks(c, out.HeadSHA); err != nil {
+	out.Approvers = promotion.CountedApprovers(out.Approvals)
+	if out.State == promotion.PRClosed {
+		if out.ClosedBy, err = p.closer(c, number); err != nil {
+			return promotion.PR{}, err
+		}
+	}
+	var base *sdk.Branch
+	if out.State == promotion.PROpen && out.Base != "" {
+		// Only an open PR can still merge; a closed one needs no protection read.
+		if base, resp, err = c.GetRepoBranch(p.owner, p.repo, out.Base); err != nil {
+			return promotion.PR{}, fail(resp, err, "reading the protection of branch %s", out.Base)
+		}
+	}
+	var required, missing []string
+	if base != nil && base.Protected && base.EnableStatusCheck {
+		required = base.StatusCheckContexts
+	}
+	if out.Checks, missing, err = p.checks(c, out.HeadSHA, required); err != nil {
 		return promotion.PR{}, err
 	}
+	out.Mergeable, out.NotMergeable = mergeability(pr, base, out, missing)
 	return out, nil
+}
+
+// closer returns who last closed PR number: Gitea's pull request has no
+// closed_by, its issue timeline has a "close" event with the user.
+func (p *Provider) closer(c *sdk.Client, number int) (string, error) {
+	opts := sdk.ListIssueCommentOptions{ListOptions: sdk.ListOptions{Page: 1, PageSize: pageSize}}
+	who := ""
+	for {
+		events, resp, err := c.ListIssueTimeline(p.owner, p.repo, int64(number), opts)
+		if err != nil {
+			return "", fail(resp, err, "reading the timeline of pull request #%d", number)
+		}
+		for _, ev := range events {
+			if ev != nil && ev.Type == "close" && ev.Poster != nil {
+				who = ev.Poster.UserName
+			}
+		}
+		if resp == nil || resp.NextPage == 0 || len(events) == 0 {
+			return who, nil
+		}
+		opts.Page = resp.NextPage
+	}
 }
 
 // Merge merges the PR with a merge commit if its head is still sha.
@@ -109,8 +150,12 @@ func (p *Provider) Merge(ctx context.Context, number int, sha string) (promotion
 		HeadCommitId: sha,
 	})
 	if err == nil && !merged {
-		// The SDK reports a refusal as false with the host's status.
-		err = errors.New("Gitea refused the merge")
+		// The SDK reports a refusal as false with the host's status and
+		// drops its message; the status is what is left to say.
+		err = errors.New("the merge was refused by Gitea")
+		if resp != nil && resp.Response != nil {
+			err = fmt.Errorf("the merge was refused by Gitea (HTTP %d)", resp.StatusCode)
+		}
 	}
 	if err != nil {
 		err = fail(resp, err, "merging pull request #%d at %s", number, sha)
@@ -143,6 +188,22 @@ func (p *Provider) Close(ctx context.Context, number int, comment string) error 
 	return nil
 }
 
+// Describe sets an open pull request's title and description.
+func (p *Provider) Describe(ctx context.Context, number int, title, body string) error {
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	c, err := p.client(ctx)
+	if err != nil {
+		return err
+	}
+	if _, resp, err := c.EditPullRequest(p.owner, p.repo, int64(number), sdk.EditPullRequestOption{Title: title, Body: &body}); err != nil {
+		return fail(resp, err, "describing pull request #%d", number)
+	}
+	return nil
+}
+
+var _ promotion.Describer = (*Provider)(nil)
+
 func toPR(pr *sdk.PullRequest) promotion.PR {
 	out := promotion.PR{Number: int(pr.Index), URL: pr.HTMLURL, State: promotion.PROpen}
 	if pr.Head != nil {
@@ -153,6 +214,9 @@ func toPR(pr *sdk.PullRequest) promotion.PR {
 	}
 	if pr.Updated != nil {
 		out.UpdatedAt = *pr.Updated
+	}
+	if pr.Poster != nil {
+		out.Author = pr.Poster.UserName
 	}
 	switch {
 	case pr.HasMerged:

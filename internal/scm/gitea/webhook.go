@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
@@ -35,7 +34,7 @@ type hookPR struct {
 // Parse verifies X-Gitea-Signature (or Forgejo's X-Forgejo-Signature), the
 // hex HMAC-SHA256 of the raw body with the webhook secret, and returns what
 // the delivery reports.
-func (p *Provider) Parse(h http.Header, body []byte) (promotion.Event, error) {
+func (p *Provider) Parse(h promotion.Headers, body []byte) (promotion.Event, error) {
 	sig := first(h, "X-Gitea-Signature", "X-Forgejo-Signature")
 	want, err := hex.DecodeString(sig)
 	if len(p.secret) == 0 || sig == "" || err != nil {
@@ -95,7 +94,7 @@ func pullEvent(e *hookPR, ev *promotion.Event) {
 	}
 }
 
-func first(h http.Header, names ...string) string {
+func first(h promotion.Headers, names ...string) string {
 	for _, n := range names {
 		if v := h.Get(n); v != "" {
 			return v

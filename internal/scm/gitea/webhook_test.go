@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
 	"os"
 	"testing"
 
@@ -21,8 +20,8 @@ func sign(secret string, body []byte) string {
 
 const delivery = "9bb1e1a6-4f5e-4b0e-9a0b-4f0c8f6d2c11"
 
-func hookHeader(event, eventType, sig string) http.Header {
-	h := http.Header{}
+func hookHeader(event, eventType, sig string) promotion.Headers {
+	h := promotion.Headers{}
 	h.Set("X-Gitea-Event", event)
 	if eventType != "" {
 		h.Set("X-Gitea-Event-Type", eventType)
@@ -74,7 +73,7 @@ func TestParseForgejoHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := http.Header{}
+	h := promotion.Headers{}
 	h.Set("X-Forgejo-Event", "pull_request")
 	h.Set("X-Forgejo-Delivery", delivery)
 	h.Set("X-Forgejo-Signature", sign("hook-secret", body))

@@ -14,6 +14,7 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/scm/fakehost"
+	"github.com/ferryhq/ferry/internal/scm/outbound"
 )
 
 // A write whose budget token is not due before the call's deadline fails
@@ -76,7 +77,7 @@ func TestAppInstallationAuth(t *testing.T) {
 	p, err := New(config.Provider{
 		URL: h.URL, Project: "acme/env", RequestsPerMinute: 5000,
 		App: &config.GitHubApp{AppID: 17, InstallationID: 4242, PrivateKey: config.NewSecret(string(pemKey))},
-	}, WithHTTPClient(h.Client()))
+	}, outbound.WithHTTPClient(h.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,45 +25,26 @@ type Provider struct {
 	owner, repo string
 	secret      []byte
 	timeout     time.Duration
+	perms       permissions // reviewers' write access, cached briefly
 }
 
-// Option configures a Provider.
-type Option func(*options)
-
-type options struct {
-	hc      *http.Client
-	now     func() time.Time
-	timeout time.Duration
-}
-
-// WithHTTPClient sends requests through hc's transport (tests use an
-// httptest server's client). Default http.DefaultTransport.
-func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
-
-// WithClock sets the clock used for rate-limit resets. Default time.Now.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithTimeout bounds each call (all its requests). Default outbound.DefaultTimeout (15s).
-func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+// WithHTTPClient is outbound.WithHTTPClient, for callers that name the
+// provider's package (internal/server's tests).
+var WithHTTPClient = outbound.WithHTTPClient
 
 // New returns the provider for cfg: a GitHub App installation when cfg.App
 // is set, else cfg.Token; GitHub Enterprise when cfg.URL is not
 // https://api.github.com.
-func New(cfg config.Provider, opts ...Option) (*Provider, error) {
-	o := options{now: time.Now, timeout: outbound.DefaultTimeout}
-	for _, opt := range opts {
-		opt(&o)
-	}
+func New(cfg config.Provider, opts ...outbound.Option) (*Provider, error) {
+	// cfg's first: the caller's options override them.
+	opts = append([]outbound.Option{outbound.WithTimeout(cfg.Timeout.D()), outbound.WithConditionalGets(512),
+		outbound.WithHourlyWriteCap(writesPerHour)}, opts...)
+	o := outbound.NewOptions(opts...)
 	owner, repo, ok := strings.Cut(cfg.Project, "/")
 	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
 		return nil, fmt.Errorf("github project %q is not owner/repo", cfg.Project)
 	}
-	var base http.RoundTripper
-	if o.hc != nil {
-		base = o.hc.Transport
-	}
-	var tr http.RoundTripper = outbound.New(base, cfg.RequestsPerMinute,
-		outbound.WithClock(o.now), outbound.WithConditionalGets(512))
+	var tr http.RoundTripper = outbound.New(cfg.RequestsPerMinute, opts...)
 
 	var app *ghinstallation.Transport
 	if cfg.App != nil {
@@ -98,7 +79,7 @@ func New(cfg config.Provider, opts ...Option) (*Provider, error) {
 		owner:   owner,
 		repo:    repo,
 		secret:  []byte(cfg.WebhookSecret.Value()),
-		timeout: o.timeout,
+		timeout: o.Timeout,
 	}, nil
 }
 

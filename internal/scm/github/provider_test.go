@@ -13,6 +13,7 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/scm/fakehost"
+	"github.com/ferryhq/ferry/internal/scm/outbound"
 )
 
 const (
@@ -27,7 +28,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	p, err := New(h.Provider(config.ProviderGitHub, token, edit...), WithHTTPClient(h.Client()))
+	p, err := New(h.Provider(config.ProviderGitHub, token, edit...), outbound.WithHTTPClient(h.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestEnsureCreates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := promotion.PR{Number: 8, URL: "https://github.com/acme/env/pull/8", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
+	want := promotion.PR{Number: 8, URL: "https://github.com/acme/env/pull/8", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main", Author: "ferry-bot",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
@@ -111,23 +112,55 @@ func TestEnsureUnchangedSendsNoWrite(t *testing.T) {
 	checkCalls(t, h, "GET "+repoPath+"/pulls?head=acme%3Aferry%2Fpayments%2Fprod&per_page=100&state=open")
 }
 
-// serveGet scripts the four reads of a Get: the PR, its reviews (two
-// pages), the combined status and the check runs.
+// serveGet scripts the reads of a Get: the PR, its reviews (two pages),
+// the permissions of the reviewers whose approval is current, the base
+// branch's protection and rulesets (unprotected), the combined status and
+// the check runs.
 func serveGet(t *testing.T, h *fakehost.Host, pull, status, runs string) {
 	h.On("GET", repoPath+"/pulls/7").File(t, td(pull))
 	h.On("GET", repoPath+"/pulls/7/reviews?page=2").File(t, td("reviews-page2.json"))
 	h.On("GET", repoPath+"/pulls/7/reviews").File(t, td("reviews-page1.json")).
 		Header("Link", `<{{URL}}`+repoPath+`/pulls/7/reviews?per_page=100&page=2>; rel="next"`)
+	for _, u := range []string{"alice", "erin"} {
+		h.On("GET", repoPath+"/collaborators/"+u+"/permission").File(t, td("permission-"+u+".json"))
+	}
+	h.On("GET", repoPath+"/branches/main").File(t, td("branch-main.json"))
+	h.On("GET", repoPath+"/rules/branches/main").File(t, td("rules-empty.json"))
 	h.On("GET", repoPath+"/commits/"+head+"/status").File(t, td(status))
 	h.On("GET", repoPath+"/commits/"+head+"/check-runs").File(t, td(runs))
+	h.On("GET", repoPath+"/issues/7/events").File(t, td("events-closed.json"))
 }
 
-var getCalls = []string{
-	"GET " + repoPath + "/pulls/7",
-	"GET " + repoPath + "/pulls/7/reviews?per_page=100",
-	"GET " + repoPath + "/pulls/7/reviews?page=2&per_page=100",
-	"GET " + repoPath + "/commits/" + head + "/status?per_page=100",
-	"GET " + repoPath + "/commits/" + head + "/check-runs?per_page=100",
+// getCalls are the requests of a Get of the open PR #7; closedGetCalls
+// those of a closed or merged one, which reads no branch protection.
+var (
+	reviewCalls = []string{
+		"GET " + repoPath + "/pulls/7",
+		"GET " + repoPath + "/pulls/7/reviews?per_page=100",
+		"GET " + repoPath + "/pulls/7/reviews?page=2&per_page=100",
+	}
+	permissionCalls = []string{
+		"GET " + repoPath + "/collaborators/alice/permission",
+		"GET " + repoPath + "/collaborators/erin/permission",
+	}
+	protectionCalls = []string{
+		"GET " + repoPath + "/branches/main",
+		"GET " + repoPath + "/rules/branches/main?per_page=100",
+	}
+	checkCallsOf = []string{
+		"GET " + repoPath + "/commits/" + head + "/status?per_page=100",
+		"GET " + repoPath + "/commits/" + head + "/check-runs?per_page=100",
+	}
+	getCalls       = concat(reviewCalls, permissionCalls, protectionCalls, checkCallsOf)
+	closedGetCalls = concat(reviewCalls, permissionCalls, checkCallsOf)
+)
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
 func TestGet(t *testing.T) {
@@ -137,7 +170,21 @@ func TestGet(t *testing.T) {
 		// alice approved (a later comment keeps it), bob's approval was
 		// cancelled by a later change request, carol approved an older head,
 		// dave's approval was dismissed, erin approved on page two.
-		Approvers: []string{"alice", "erin"}}
+		Author:           "ferry-bot",
+		Approvers:        []string{"alice", "erin"},
+		ChangesRequested: []string{"bob"},
+		Approvals: []promotion.Approval{
+			// At: each one's latest review's submitted_at.
+			{User: "alice", Counted: true, At: reviewedAt},
+			{User: "carol", Reason: promotion.ReasonStale, At: reviewedAt.Add(-2 * time.Hour)},
+			{User: "dave", Reason: promotion.ReasonDismissed, At: reviewedAt.Add(70 * time.Minute)},
+			{User: "erin", Counted: true, At: reviewedAt.Add(75 * time.Minute)},
+		},
+		Mergeable: true,
+	}
+	closed := func(pr *promotion.PR, state promotion.PRState) {
+		pr.State, pr.Mergeable, pr.NotMergeable = state, false, "the pull request is closed"
+	}
 	with := func(f func(*promotion.PR)) promotion.PR { pr := base; f(&pr); return pr }
 	for _, tc := range []struct {
 		name, pull, status, runs string
@@ -153,11 +200,16 @@ func TestGet(t *testing.T) {
 			with(func(pr *promotion.PR) { pr.State, pr.Checks = promotion.PROpen, promotion.ChecksFailed })},
 		{"merged", "pull-merged.json", "status-success.json", "check-runs-passed.json",
 			with(func(pr *promotion.PR) {
-				pr.State, pr.Checks = promotion.PRMerged, promotion.ChecksPassed
+				closed(pr, promotion.PRMerged)
+				pr.Checks = promotion.ChecksPassed
 				pr.MergeSHA, pr.MergedBy = "e5bd3914e2e596debea16f433f57875b5b90bcd6", "octocat"
 			})},
 		{"closed", "pull-closed.json", "status-success.json", "check-runs-passed.json",
-			with(func(pr *promotion.PR) { pr.State, pr.Checks = promotion.PRClosed, promotion.ChecksPassed })},
+			with(func(pr *promotion.PR) {
+				closed(pr, promotion.PRClosed)
+				pr.Checks = promotion.ChecksPassed
+				pr.ClosedBy = "hubot" // the latest "closed" event's actor: closed, reopened, closed again
+			})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -170,7 +222,14 @@ func TestGet(t *testing.T) {
 			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
-			checkCalls(t, h, getCalls...)
+			switch tc.want.State {
+			case promotion.PROpen:
+				checkCalls(t, h, getCalls...)
+			case promotion.PRClosed:
+				checkCalls(t, h, concat(reviewCalls[:1], []string{"GET " + repoPath + "/issues/7/events?per_page=100"}, reviewCalls[1:], permissionCalls, checkCallsOf)...)
+			default:
+				checkCalls(t, h, closedGetCalls...)
+			}
 		})
 	}
 }
@@ -203,7 +262,8 @@ func TestGetRevalidatesWithETag(t *testing.T) {
 		t.Errorf("second Get = %+v, want the first %+v", second, first)
 	}
 	reqs := h.Requests()
-	if len(reqs) != 2*len(getCalls) {
+	// The reviewers' permissions are remembered for permissionTTL.
+	if len(reqs) != 2*len(getCalls)-len(permissionCalls) {
 		t.Fatalf("requests = %q", h.Calls())
 	}
 	if got := reqs[0].Header.Get("If-None-Match"); got != "" {
@@ -226,7 +286,7 @@ func TestMerge(t *testing.T) {
 	if pr.State != promotion.PRMerged || pr.MergeSHA != "e5bd3914e2e596debea16f433f57875b5b90bcd6" || pr.MergedBy != "octocat" {
 		t.Errorf("Merge = %+v", pr)
 	}
-	checkCalls(t, h, append([]string{"PUT " + repoPath + "/pulls/7/merge"}, getCalls...)...)
+	checkCalls(t, h, append([]string{"PUT " + repoPath + "/pulls/7/merge"}, closedGetCalls...)...)
 	body := h.Requests()[0].JSON(t)
 	if body["sha"] != head || body["merge_method"] != "merge" {
 		t.Errorf("merge body = %v, want sha and merge_method merge", body)
@@ -263,6 +323,23 @@ func TestClose(t *testing.T) {
 	}
 }
 
+// TestDescribe: a description is rewritten in place (PATCH of the pull
+// request's title and body only), never through Ensure, which would open a
+// new pull request if this one had ended.
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	h := fakehost.New(t)
+	h.On("PATCH", repoPath+"/pulls/7").File(t, td("pull-updated.json"))
+	if err := newProvider(t, h).Describe(context.Background(), 7, "payments: prod ← 1.4.2", "**Approvals: 1 of 2**: alice (counted)"); err != nil {
+		t.Fatal(err)
+	}
+	checkCalls(t, h, "PATCH "+repoPath+"/pulls/7")
+	b := h.Requests()[0].JSON(t)
+	if b["title"] != "payments: prod ← 1.4.2" || b["body"] != "**Approvals: 1 of 2**: alice (counted)" || len(b) != 2 {
+		t.Errorf("edit body = %v, want title and body only", b)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(1_800_000_000, 0)
@@ -294,6 +371,13 @@ func TestErrors(t *testing.T) {
 		{"secondary limit without Retry-After", func(h *fakehost.Host) {
 			h.On("GET", repoPath+"/pulls/7").Status(403).File(t, td("error-secondary-rate-limit.json"))
 		}, derrors.RateLimited, "scm_rate_limited", time.Minute, false},
+		// GitHub sends the primary window's reset on every answer; a
+		// secondary limit waits a minute, not until that reset.
+		{"secondary limit with the hourly reset", func(h *fakehost.Host) {
+			h.On("GET", repoPath+"/pulls/7").Status(403).
+				Header("X-RateLimit-Limit", "5000").Header("X-RateLimit-Remaining", "4990").
+				Header("X-RateLimit-Reset", "1800003000").File(t, td("error-secondary-rate-limit.json"))
+		}, derrors.RateLimited, "scm_rate_limited", time.Minute, false},
 		{"server error", func(h *fakehost.Host) {
 			h.On("GET", repoPath+"/pulls/7").Status(500).File(t, td("error-server.json"))
 		}, derrors.Unavailable, "scm_unavailable", 0, false},
@@ -312,7 +396,7 @@ func TestErrors(t *testing.T) {
 			h := fakehost.New(t)
 			tc.route(h)
 			cfg := config.Provider{URL: h.URL, Project: "acme/env", Token: config.NewSecret(token), RequestsPerMinute: 60}
-			p, err := New(cfg, WithHTTPClient(h.Client()), WithClock(func() time.Time { return now }), WithTimeout(200*time.Millisecond))
+			p, err := New(cfg, outbound.WithHTTPClient(h.Client()), outbound.WithClock(func() time.Time { return now }), outbound.WithTimeout(200*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}

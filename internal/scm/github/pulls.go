@@ -44,6 +44,18 @@ func (p *Provider) Ensure(ctx context.Context, spec promotion.PRSpec) (promotion
 	return toPR(pr), nil
 }
 
+// Describe sets an open pull request's title and description.
+func (p *Provider) Describe(ctx context.Context, number int, title, body string) error {
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	if _, _, err := p.client.PullRequests.Edit(ctx, p.owner, p.repo, number, &gh.PullRequest{Title: gh.Ptr(title), Body: gh.Ptr(body)}); err != nil {
+		return fail(err, "describing pull request #%d", number)
+	}
+	return nil
+}
+
+var _ promotion.Describer = (*Provider)(nil)
+
 // openFor returns the open PR whose head is branch in this repository, or nil.
 func (p *Provider) openFor(ctx context.Context, branch string) (*gh.PullRequest, error) {
 	opts := &gh.PullRequestListOptions{
@@ -81,12 +93,26 @@ func (p *Provider) get(ctx context.Context, number int) (promotion.PR, error) {
 		return promotion.PR{}, fail(err, "getting pull request #%d", number)
 	}
 	out := toPR(pr)
-	if out.Approvers, err = p.approvers(ctx, number, out.HeadSHA); err != nil {
+	if out.State == promotion.PRClosed {
+		if out.ClosedBy, err = p.closedBy(ctx, number); err != nil {
+			return promotion.PR{}, err
+		}
+	}
+	if out.Approvals, out.ChangesRequested, err = p.reviews(ctx, number, out.HeadSHA, out.Author); err != nil {
 		return promotion.PR{}, err
 	}
-	if out.Checks, err = p.checks(ctx, out.HeadSHA); err != nil {
+	out.Approvers = promotion.CountedApprovers(out.Approvals)
+	var required, missing []string
+	if out.State == promotion.PROpen {
+		// Only an open PR can still merge; a closed one needs no protection read.
+		if required, err = p.requiredChecks(ctx, out.Base); err != nil {
+			return promotion.PR{}, err
+		}
+	}
+	if out.Checks, missing, err = p.checks(ctx, out.HeadSHA, required); err != nil {
 		return promotion.PR{}, err
 	}
+	out.Mergeable, out.NotMergeable = mergeability(pr, missing)
 	return out, nil
 }
 
@@ -137,6 +163,7 @@ func toPR(pr *gh.PullRequest) promotion.PR {
 		Head:      pr.GetHead().GetRef(),
 		HeadSHA:   pr.GetHead().GetSHA(),
 		Base:      pr.GetBase().GetRef(),
+		Author:    pr.GetUser().GetLogin(),
 		UpdatedAt: pr.GetUpdatedAt().Time,
 	}
 	switch {

@@ -2,9 +2,11 @@ package github
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
-	"net/http"
+	"hash"
 	"os"
 	"testing"
 
@@ -22,14 +24,17 @@ func webhookProvider(t *testing.T, secret string) *Provider {
 	return p
 }
 
-func sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
+func sign(secret string, body []byte) string { return macHex("sha256=", sha256.New, secret, body) }
+
+// macHex is prefix and the hex HMAC of body with secret, using hash.
+func macHex(prefix string, hash func() hash.Hash, secret string, body []byte) string {
+	m := hmac.New(hash, []byte(secret))
 	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	return prefix + hex.EncodeToString(m.Sum(nil))
 }
 
-func hookHeader(event, sig string) http.Header {
-	h := http.Header{}
+func hookHeader(event, sig string) promotion.Headers {
+	h := promotion.Headers{}
 	h.Set("X-GitHub-Event", event)
 	h.Set("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
 	if sig != "" {
@@ -59,17 +64,22 @@ func TestParseRejectsBadSignatures(t *testing.T) {
 	}
 	for name, tc := range map[string]struct {
 		secret string
-		h      http.Header
+		h      promotion.Headers
 	}{
 		"missing":      {"hook-secret", hookHeader("pull_request", "")},
 		"wrong secret": {"hook-secret", hookHeader("pull_request", sign("other", body))},
 		"not hex":      {"hook-secret", hookHeader("pull_request", "sha256=zz")},
-		"sha1 only": {"hook-secret", func() http.Header {
+		"sha1 only": {"hook-secret", func() promotion.Headers {
 			h := hookHeader("pull_request", "")
 			h.Set("X-Hub-Signature", "sha1=0000")
 			return h
 		}()},
 		"no secret set up": {"", hookHeader("pull_request", sign("", body))},
+		// go-github's ValidateSignature takes these; GitHub sends only sha256=.
+		"sha1= in the sha256 header":   {"hook-secret", hookHeader("pull_request", macHex("sha1=", sha1.New, "hook-secret", body))},
+		"sha512= in the sha256 header": {"hook-secret", hookHeader("pull_request", macHex("sha512=", sha512.New, "hook-secret", body))},
+		"no prefix":                    {"hook-secret", hookHeader("pull_request", sign("hook-secret", body)[len("sha256="):])},
+		"upper-case prefix":            {"hook-secret", hookHeader("pull_request", "SHA256="+sign("hook-secret", body)[len("sha256="):])},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := webhookProvider(t, tc.secret).Parse(tc.h, body)

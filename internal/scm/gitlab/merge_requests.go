@@ -2,8 +2,6 @@ package gitlab
 
 import (
 	"context"
-	"slices"
-
 	gl "gitlab.com/gitlab-org/api/client-go"
 
 	"github.com/ferryhq/ferry/internal/derrors"
@@ -83,16 +81,21 @@ func (p *Provider) get(ctx context.Context, number int) (promotion.PR, error) {
 	}
 	out := toPR(&mr.BasicMergeRequest)
 	out.Checks = pipelineChecks(mr.HeadPipeline)
-	approvals, _, err := p.client.MergeRequestApprovals.GetConfiguration(p.project, int64(number), gl.WithContext(ctx))
-	if err != nil {
-		return promotion.PR{}, fail(err, "getting the approvals of merge request !%d", number)
+	if out.Checks == promotion.ChecksUnknown && requiresPipeline(mr.DetailedMergeStatus) {
+		// The project requires a pipeline that has not started yet.
+		out.Checks = promotion.ChecksPending
 	}
-	for _, a := range approvals.ApprovedBy {
-		if a != nil && a.User != nil && a.User.Username != "" && !slices.Contains(out.Approvers, a.User.Username) {
-			out.Approvers = append(out.Approvers, a.User.Username)
+	if out.Approvals, err = p.approvals(ctx, number, out.Author); err != nil {
+		return promotion.PR{}, err
+	}
+	out.Approvers = promotion.CountedApprovers(out.Approvals)
+	if out.State == promotion.PROpen {
+		// Only an open merge request can still merge or be blocked.
+		if out.ChangesRequested, err = p.changesRequested(ctx, number); err != nil {
+			return promotion.PR{}, err
 		}
 	}
-	slices.Sort(out.Approvers)
+	out.Mergeable, out.NotMergeable = mergeability(out.State, mr.DetailedMergeStatus)
 	return out, nil
 }
 
@@ -141,6 +144,9 @@ func toPR(mr *gl.BasicMergeRequest) promotion.PR {
 		HeadSHA: mr.SHA,
 		Base:    mr.TargetBranch,
 	}
+	if mr.Author != nil {
+		out.Author = mr.Author.Username
+	}
 	if mr.UpdatedAt != nil {
 		out.UpdatedAt = *mr.UpdatedAt
 	}
@@ -150,8 +156,9 @@ func toPR(mr *gl.BasicMergeRequest) promotion.PR {
 		// A fast-forward merge has neither merge nor squash commit: the
 		// head itself landed.
 		out.MergeSHA = cmpOr(mr.MergeCommitSHA, mr.SquashCommitSHA, mr.SHA)
-		if mr.MergedBy != nil {
-			out.MergedBy = mr.MergedBy.Username
+		// merge_user replaces the deprecated merged_by (GitLab 14.7+).
+		if mr.MergeUser != nil {
+			out.MergedBy = mr.MergeUser.Username
 		}
 	case "closed":
 		out.State = promotion.PRClosed

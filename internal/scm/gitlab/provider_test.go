@@ -3,7 +3,6 @@ package gitlab
 import (
 	"context"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/scm/fakehost"
+	"github.com/ferryhq/ferry/internal/scm/outbound"
 )
 
 const (
@@ -26,7 +26,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 
 func newProvider(t *testing.T, h *fakehost.Host, edit ...func(*config.Provider)) *Provider {
 	t.Helper()
-	p, err := New(h.Provider(config.ProviderGitLab, token, edit...), WithHTTPClient(h.Client()), WithTimeout(time.Second))
+	p, err := New(h.Provider(config.ProviderGitLab, token, edit...), outbound.WithHTTPClient(h.Client()), outbound.WithTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestEnsureCreates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := promotion.PR{Number: 43, URL: "https://gitlab.com/acme/env/-/merge_requests/43", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
+	want := promotion.PR{Number: 43, URL: "https://gitlab.com/acme/env/-/merge_requests/43", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main", Author: "ferry-bot",
 		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC)}
 	if !fakehost.EqualPR(pr, want) {
 		t.Errorf("Ensure = %+v, want %+v", pr, want)
@@ -96,12 +96,33 @@ func TestEnsureUnchangedSendsNoWrite(t *testing.T) {
 	checkCalls(t, h, listing)
 }
 
-var getCalls = []string{"GET " + mrs + "/42", "GET " + mrs + "/42/approvals"}
+// getCalls are the requests of a Get of the open merge request !42;
+// closedGetCalls those of a closed or merged one, which reads no reviewers.
+var (
+	getCalls       = []string{"GET " + mrs + "/42", "GET " + mrs + "/42/approvals", "GET " + mrs + "/42/approval_state", "GET " + mrs + "/42/reviewers"}
+	closedGetCalls = getCalls[:3]
+)
+
+// serveGet scripts the reads of a Get of !42: the merge request, its
+// approvals, its approval rules (maria, li and oleg are eligible) and its
+// reviewers (none requests changes).
+func serveGet(t *testing.T, h *fakehost.Host, mr, approvals string) {
+	h.On("GET", mrs+"/42").File(t, td(mr))
+	h.On("GET", mrs+"/42/approvals").File(t, td(approvals))
+	h.On("GET", mrs+"/42/approval_state").File(t, td("approval-state.json"))
+	h.On("GET", mrs+"/42/reviewers").File(t, td("reviewers.json"))
+}
 
 func TestGet(t *testing.T) {
 	t.Parallel()
 	base := promotion.PR{Number: 42, URL: "https://gitlab.com/acme/env/-/merge_requests/42", State: promotion.PROpen, Head: branch, HeadSHA: head, Base: "main",
-		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC), Approvers: []string{"li", "maria"}}
+		UpdatedAt: time.Date(2026, 11, 21, 9, 30, 0, 0, time.UTC), Approvers: []string{"li", "maria"},
+		Author:    "ferry-bot",
+		Approvals: []promotion.Approval{{User: "li", Counted: true}, {User: "maria", Counted: true}},
+		Mergeable: true}
+	closed := func(pr *promotion.PR, state promotion.PRState) {
+		pr.State, pr.Mergeable, pr.NotMergeable = state, false, "the merge request is "+string(state)
+	}
 	with := func(f func(*promotion.PR)) promotion.PR { pr := base; f(&pr); return pr }
 	for _, tc := range []struct {
 		name, mr, approvals string
@@ -111,25 +132,28 @@ func TestGet(t *testing.T) {
 		{"open passed", "mr-open-passed.json", "approvals.json", with(func(pr *promotion.PR) { pr.Checks = promotion.ChecksPassed })},
 		{"open failed", "mr-open-failed.json", "approvals.json", with(func(pr *promotion.PR) { pr.Checks = promotion.ChecksFailed })},
 		{"open no pipeline, no approvals", "mr-open-nopipeline.json", "approvals-none.json",
-			with(func(pr *promotion.PR) { pr.Checks, pr.Approvers = promotion.ChecksUnknown, nil })},
+			with(func(pr *promotion.PR) { pr.Checks, pr.Approvers, pr.Approvals = promotion.ChecksUnknown, nil, nil })},
 		{"merged", "mr-merged.json", "approvals.json", with(func(pr *promotion.PR) {
-			pr.State, pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.PRMerged, promotion.ChecksPassed, "maria", "9d7c2b8e1f0a3c4d5e6f7a8b9c0d1e2f3a4b5c6d"
+			closed(pr, promotion.PRMerged)
+			pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.ChecksPassed, "maria", "9d7c2b8e1f0a3c4d5e6f7a8b9c0d1e2f3a4b5c6d"
 		})},
 		{"merged squashed", "mr-merged-squash.json", "approvals.json", with(func(pr *promotion.PR) {
-			pr.State, pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.PRMerged, promotion.ChecksPassed, "maria", "af5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b"
+			closed(pr, promotion.PRMerged)
+			pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.ChecksPassed, "maria", "af5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b"
 		})},
 		{"merged fast-forward", "mr-merged-ff.json", "approvals.json", with(func(pr *promotion.PR) {
-			pr.State, pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.PRMerged, promotion.ChecksPassed, "maria", head
+			closed(pr, promotion.PRMerged)
+			pr.Checks, pr.MergedBy, pr.MergeSHA = promotion.ChecksPassed, "maria", head
 		})},
 		{"closed", "mr-closed.json", "approvals.json", with(func(pr *promotion.PR) {
-			pr.State, pr.Checks, pr.ClosedBy = promotion.PRClosed, promotion.ChecksPassed, "oleg"
+			closed(pr, promotion.PRClosed)
+			pr.Checks, pr.ClosedBy = promotion.ChecksPassed, "oleg"
 		})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := fakehost.New(t)
-			h.On("GET", mrs+"/42").File(t, td(tc.mr))
-			h.On("GET", mrs+"/42/approvals").File(t, td(tc.approvals))
+			serveGet(t, h, tc.mr, tc.approvals)
 			pr, err := newProvider(t, h).Get(context.Background(), 42)
 			if err != nil {
 				t.Fatal(err)
@@ -137,7 +161,11 @@ func TestGet(t *testing.T) {
 			if !fakehost.EqualPR(pr, tc.want) {
 				t.Errorf("Get =\n %+v\nwant\n %+v", pr, tc.want)
 			}
-			checkCalls(t, h, getCalls...)
+			if tc.want.State == promotion.PROpen {
+				checkCalls(t, h, getCalls...)
+			} else {
+				checkCalls(t, h, closedGetCalls...)
+			}
 		})
 	}
 }
@@ -146,8 +174,7 @@ func TestMerge(t *testing.T) {
 	t.Parallel()
 	h := fakehost.New(t)
 	h.On("PUT", mrs+"/42/merge").File(t, td("mr-merged.json"))
-	h.On("GET", mrs+"/42").File(t, td("mr-merged.json"))
-	h.On("GET", mrs+"/42/approvals").File(t, td("approvals.json"))
+	serveGet(t, h, "mr-merged.json", "approvals.json")
 	pr, err := newProvider(t, h).Merge(context.Background(), 42, head)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +182,7 @@ func TestMerge(t *testing.T) {
 	if pr.State != promotion.PRMerged || pr.MergeSHA != "9d7c2b8e1f0a3c4d5e6f7a8b9c0d1e2f3a4b5c6d" || pr.MergedBy != "maria" {
 		t.Errorf("Merge = %+v", pr)
 	}
-	checkCalls(t, h, append([]string{"PUT " + mrs + "/42/merge"}, getCalls...)...)
+	checkCalls(t, h, append([]string{"PUT " + mrs + "/42/merge"}, closedGetCalls...)...)
 	if body := h.Requests()[0].JSON(t); body["sha"] != head {
 		t.Errorf("merge body = %v, want sha %s", body, head)
 	}
@@ -235,7 +262,7 @@ func TestErrors(t *testing.T) {
 			h := fakehost.New(t)
 			tc.route(h)
 			p, err := New(config.Provider{URL: h.URL, Project: "acme/env", Token: config.NewSecret(token), RequestsPerMinute: 60},
-				WithHTTPClient(h.Client()), WithClock(func() time.Time { return now }))
+				outbound.WithHTTPClient(h.Client()), outbound.WithClock(func() time.Time { return now }))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -273,8 +300,8 @@ func TestBudgetFailsFast(t *testing.T) {
 func TestParse(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, fakehost.New(t))
-	hdr := func(event, tok string) http.Header {
-		h := http.Header{}
+	hdr := func(event, tok string) promotion.Headers {
+		h := promotion.Headers{}
 		h.Set("X-Gitlab-Event", event)
 		h.Set("X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e")
 		h.Set("Idempotency-Key", "f6c1a4a2-8c1e-4bcb-9d2b-0e6c5f1b3a77")
@@ -294,6 +321,9 @@ func TestParse(t *testing.T) {
 		{"Merge Request Hook", "hook-mr-approved.json", promotion.Event{Kind: promotion.EventReviewed, Number: 42, HeadRef: branch, HeadSHA: head, Actor: "li"}},
 		{"Merge Request Hook", "hook-mr-open.json", promotion.Event{Kind: promotion.EventIgnored, Number: 42, HeadRef: branch, HeadSHA: head, Actor: "ferry-bot"}},
 		{"Pipeline Hook", "hook-pipeline.json", promotion.Event{Kind: promotion.EventChecks, Number: 42, HeadSHA: head}},
+		// A commit status posted by a deploy tool runs in an external
+		// pipeline on the environment branch, with no merge request.
+		{"Pipeline Hook", "hook-pipeline-external.json", promotion.Event{Kind: promotion.EventChecks, HeadSHA: "0f3c1b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"}},
 		{"Push Hook", "hook-push.json", promotion.Event{Kind: promotion.EventIgnored}},
 	} {
 		body, err := os.ReadFile(td(tc.file))
@@ -311,7 +341,7 @@ func TestParse(t *testing.T) {
 	}
 	// Without Idempotency-Key the event UUID is the delivery id.
 	h := hdr("Push Hook", "hook-secret")
-	h.Del("Idempotency-Key")
+	delete(h, "idempotency-key")
 	if ev, err := p.Parse(h, []byte(`{}`)); err != nil || ev.Delivery != "13792a34-cac6-4fda-95a8-c58e00a3954e" {
 		t.Errorf("Parse without Idempotency-Key = %+v, %v", ev, err)
 	}

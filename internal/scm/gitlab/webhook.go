@@ -3,7 +3,6 @@ package gitlab
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"net/http"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -13,7 +12,7 @@ import (
 
 // Parse checks X-Gitlab-Token against the webhook secret in constant time
 // and returns what the delivery reports.
-func (p *Provider) Parse(h http.Header, body []byte) (promotion.Event, error) {
+func (p *Provider) Parse(h promotion.Headers, body []byte) (promotion.Event, error) {
 	tok := h.Get("X-Gitlab-Token")
 	if len(p.secret) == 0 || tok == "" || subtle.ConstantTimeCompare([]byte(tok), p.secret) != 1 {
 		return promotion.Event{}, derrors.New(derrors.Unauthenticated, "bad_signature", "X-Gitlab-Token is missing or does not match the webhook secret")

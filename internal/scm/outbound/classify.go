@@ -11,25 +11,22 @@ import (
 	"github.com/ferryhq/ferry/internal/derrors"
 )
 
-// defaultRetryAfter is used when a host says "slow down" without saying for
-// how long; GitHub asks for at least a minute after a secondary rate limit.
-const defaultRetryAfter = time.Minute
-
 // classify turns the responses that mean "not now" or "not with these
 // credentials" into domain errors; others pass to the client library. Error
 // details name the request but never its headers, where the token is.
-func classify(resp *http.Response, now time.Time) error {
+// backoff says how long to wait after a "slow down" that does not say.
+func classify(resp *http.Response, now time.Time, backoff func() time.Duration) error {
 	code := resp.StatusCode
 	switch {
 	case code == http.StatusTooManyRequests:
 		drain(resp)
-		return limitError(resp, now)
+		return limitError(resp, now, backoff)
 	case code == http.StatusForbidden:
 		body := peek(resp)
 		if resp.Header.Get("Retry-After") != "" ||
 			resp.Header.Get("X-RateLimit-Remaining") == "0" ||
 			bytes.Contains(bytes.ToLower(body), []byte("rate limit")) {
-			return limitError(resp, now)
+			return limitError(resp, now, backoff)
 		}
 		return authError(resp)
 	case code == http.StatusUnauthorized:
@@ -43,10 +40,10 @@ func classify(resp *http.Response, now time.Time) error {
 	return nil
 }
 
-func limitError(resp *http.Response, now time.Time) error {
+func limitError(resp *http.Response, now time.Time, backoff func() time.Duration) error {
 	after, ok := retryAfter(resp.Header, now)
 	if !ok {
-		after = defaultRetryAfter
+		after = backoff()
 	}
 	return rateLimited(after, "the Git host rate-limited %s %s; retry in %s",
 		resp.Request.Method, resp.Request.URL.Path, after.Round(time.Second))
@@ -60,7 +57,10 @@ func authError(resp *http.Response) error {
 
 // retryAfter reads how long the host asks to wait: Retry-After (seconds or
 // an HTTP date), else the reset of a spent limit (GitHub X-RateLimit-Reset,
-// GitLab RateLimit-Reset, both Unix seconds).
+// GitLab RateLimit-Reset, both Unix seconds, with Remaining 0). A reset
+// with requests remaining is the primary limit's hourly window, not a
+// wait: GitHub sends it on every answer, also on a secondary rate limit,
+// where waiting for it would stall Ferry for up to an hour.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
@@ -70,8 +70,11 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 			return max(at.Sub(now), 0), true
 		}
 	}
-	for _, name := range []string{"X-RateLimit-Reset", "RateLimit-Reset"} {
-		if at, ok := resetAt(h.Get(name)); ok {
+	for _, prefix := range []string{"X-RateLimit-", "RateLimit-"} {
+		if h.Get(prefix+"Remaining") != "0" {
+			continue
+		}
+		if at, ok := resetAt(h.Get(prefix + "Reset")); ok {
 			return max(at.Sub(now), time.Second), true
 		}
 	}

@@ -25,9 +25,12 @@ func TestRetryAfter(t *testing.T) {
 		{"seconds", map[string]string{"Retry-After": "120"}, 2 * time.Minute, true},
 		{"http date", map[string]string{"Retry-After": "Wed, 25 Nov 2026 12:00:30 GMT"}, 30 * time.Second, true},
 		{"date in the past", map[string]string{"Retry-After": "Wed, 25 Nov 2026 11:00:00 GMT"}, 0, true},
-		{"github reset", map[string]string{"X-RateLimit-Reset": strconv.FormatInt(now.Add(90*time.Second).Unix(), 10)}, 90 * time.Second, true},
-		{"gitlab reset", map[string]string{"RateLimit-Reset": strconv.FormatInt(now.Add(10*time.Second).Unix(), 10)}, 10 * time.Second, true},
-		{"reset already passed waits a second", map[string]string{"X-RateLimit-Reset": strconv.FormatInt(now.Add(-time.Minute).Unix(), 10)}, time.Second, true},
+		{"github reset", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Add(90*time.Second).Unix(), 10)}, 90 * time.Second, true},
+		{"gitlab reset", map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": strconv.FormatInt(now.Add(10*time.Second).Unix(), 10)}, 10 * time.Second, true},
+		{"reset already passed waits a second", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Add(-time.Minute).Unix(), 10)}, time.Second, true},
+		// A secondary limit carries the primary window's reset with
+		// requests left: that is no wait the host asked for.
+		{"reset with requests remaining", map[string]string{"X-RateLimit-Remaining": "4990", "X-RateLimit-Reset": strconv.FormatInt(now.Add(time.Hour).Unix(), 10)}, 0, false},
 		{"Retry-After wins", map[string]string{"Retry-After": "5", "X-RateLimit-Reset": strconv.FormatInt(now.Add(time.Hour).Unix(), 10)}, 5 * time.Second, true},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0, false},
 		{"none", nil, 0, false},
@@ -56,7 +59,7 @@ func TestSpentLimitBlocksUntilReset(t *testing.T) {
 		io.WriteString(w, "{}")
 	}))
 	defer srv.Close()
-	tr := New(srv.Client().Transport, 60, WithClock(func() time.Time { return now }))
+	tr := New(60, WithHTTPClient(srv.Client()), WithClock(func() time.Time { return now }))
 	c := &http.Client{Transport: tr}
 	resp, err := c.Get(srv.URL)
 	if err != nil {
@@ -91,7 +94,7 @@ func TestETagCacheEvictsLeastRecentlyUsed(t *testing.T) {
 		io.WriteString(w, "body of "+r.URL.Path)
 	}))
 	defer srv.Close()
-	c := &http.Client{Transport: New(srv.Client().Transport, 60, WithConditionalGets(2))}
+	c := &http.Client{Transport: New(60, WithHTTPClient(srv.Client()), WithConditionalGets(2))}
 	get := func(path string) string {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+path, nil)
@@ -119,5 +122,97 @@ func TestETagCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	if got := get("/a"); got != "body of /a" || notModified.Load() != 1 {
 		// /a was evicted by /b after /c; a fresh 200 is fine, a 304 is not expected.
 		t.Errorf("/a = %q (304s: %d)", got, notModified.Load())
+	}
+}
+
+// A "slow down" without Retry-After (GitHub's secondary rate limit) waits a
+// minute, then twice as long each time in a row, never the hourly reset
+// of the primary limit that GitHub also sends; a normal answer forgets it.
+func TestSecondaryLimitBacksOffExponentially(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	var slowDown atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Remaining", "4990")
+		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(now.Add(50*time.Minute).Unix(), 10))
+		if slowDown.Load() {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}`)
+			return
+		}
+		io.WriteString(w, "{}")
+	}))
+	defer srv.Close()
+	tr := New(60, WithHTTPClient(srv.Client()), WithClock(func() time.Time { return now }))
+	c := &http.Client{Transport: tr}
+	get := func() (time.Duration, error) {
+		resp, err := c.Get(srv.URL)
+		if err == nil {
+			resp.Body.Close()
+			return 0, nil
+		}
+		d, ok := derrors.As(err)
+		if !ok || d.Kind != derrors.RateLimited {
+			t.Fatalf("request = %v, want RateLimited", err)
+		}
+		return d.RetryAfter, err
+	}
+	slowDown.Store(true)
+	for _, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute} {
+		if got, _ := get(); got != want {
+			t.Errorf("RetryAfter = %s, want %s", got, want)
+		}
+		now = now.Add(want + time.Second) // the block has passed
+	}
+	slowDown.Store(false)
+	if _, err := get(); err != nil {
+		t.Fatal(err)
+	}
+	slowDown.Store(true)
+	if got, _ := get(); got != time.Minute {
+		t.Errorf("after a normal answer RetryAfter = %s, want a minute again", got)
+	}
+}
+
+// The hourly cap holds over an hour: after a burst, writes are spaced so
+// that the hour never exceeds the cap, and a write past it says when the
+// next one is due.
+func TestHourlyWriteCap(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
+	defer srv.Close()
+	// 5000 a minute: only the hourly cap of 500 binds.
+	tr := New(5000, WithHTTPClient(srv.Client()), WithClock(func() time.Time { return now }), WithHourlyWriteCap(500))
+	c := &http.Client{Transport: tr}
+	post := func() error {
+		// A deadline a millisecond after the fake clock's now: a write not
+		// due at once fails fast, and the real clock plays no part.
+		ctx, cancel := context.WithDeadline(context.Background(), now.Add(time.Millisecond))
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, nil)
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	sent := 0
+	// Walk an hour in steps of a second, sending whatever the budget allows.
+	for range 3600 {
+		for post() == nil {
+			sent++
+		}
+		now = now.Add(time.Second)
+	}
+	if sent > 500 || sent < 470 {
+		t.Errorf("%d writes in an hour, want at most 500 (and close to it)", sent)
+	}
+	err := post()
+	for err == nil {
+		err = post()
+	}
+	if d, ok := derrors.As(err); !ok || d.Kind != derrors.RateLimited || d.RetryAfter <= 0 || d.RetryAfter > 8*time.Second {
+		t.Errorf("write past the cap = %v, want RateLimited due within the refill interval", err)
 	}
 }

@@ -6,6 +6,7 @@ package outbound
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,54 +34,47 @@ type Transport struct {
 	budget *rate.Limiter
 	now    func() time.Time
 	etags  *etagCache
+	// observer hears of every call and rate-limit wait; nil for none.
+	observer Observer
 
 	mu           sync.Mutex
 	blockedUntil time.Time
+	hourly       *rate.Limiter // a host's hourly cap on writes; nil when none
+	strikes      int           // "slow down" answers in a row that said not for how long
 }
 
-// Option configures a Transport.
-type Option func(*Transport)
-
-// WithClock sets the clock used for rate-limit resets. Default time.Now.
-func WithClock(now func() time.Time) Option {
-	return func(t *Transport) { t.now = now }
-}
-
-// WithConditionalGets keeps the last ETag and body of up to n GET URLs and
-// revalidates them with If-None-Match; a 304 answer is served from the
-// cache as a 200, so callers never see it. Default: off.
-func WithConditionalGets(n int) Option {
-	return func(t *Transport) { t.etags = newETagCache(n) }
-}
-
-// New returns a Transport sending through base (http.DefaultTransport when
-// nil) with a budget of requestsPerMinute content-creating requests
-// (60 when not positive).
-func New(base http.RoundTripper, requestsPerMinute int, opts ...Option) *Transport {
-	if base == nil {
-		base = http.DefaultTransport
-	}
+// New returns a Transport with a budget of requestsPerMinute
+// content-creating requests (60 when not positive), set up by opts (see
+// Options: Base, Now, ConditionalGets and HourlyWriteCap).
+func New(requestsPerMinute int, opts ...Option) *Transport {
+	o := NewOptions(opts...)
 	if requestsPerMinute <= 0 {
 		requestsPerMinute = 60
 	}
 	t := &Transport{
-		base:   base,
+		base:   o.Base,
 		budget: rate.NewLimiter(rate.Every(time.Minute/time.Duration(requestsPerMinute)), 1),
-		now:    time.Now,
+		now:    o.Now,
+		hourly: hourlyLimiter(o.HourlyWriteCap),
+
+		observer: o.Observer,
 	}
-	for _, o := range opts {
-		o(t)
+	if o.ConditionalGets > 0 {
+		t.etags = newETagCache(o.ConditionalGets)
 	}
 	return t
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.blocked(); err != nil {
+	start := time.Now()
+	if err := t.blocked(req); err != nil {
+		t.observeRequest(req, start, "rate_limited")
 		return nil, err
 	}
 	if isWrite(req.Method) {
 		if err := t.spend(req); err != nil {
+			t.observeRequest(req, start, "rate_limited")
 			return nil, err
 		}
 	}
@@ -93,16 +87,19 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
+		t.observeRequest(req, start, "network")
 		return nil, derrors.Wrap(err, derrors.Unavailable, "scm_unavailable",
 			"the Git host did not answer %s %s", req.Method, req.URL.Redacted())
 	}
+	t.observeRequest(req, start, strconv.Itoa(resp.StatusCode))
 	t.noteLimit(resp)
-	if err := classify(resp, t.now()); err != nil {
+	if err := classify(resp, t.now(), t.backoff); err != nil {
 		if d, ok := derrors.As(err); ok && d.Kind == derrors.RateLimited {
 			t.block(t.now().Add(d.RetryAfter))
 		}
 		return nil, err
 	}
+	t.calm()
 	if t.etags != nil && req.Method == http.MethodGet {
 		if resp.StatusCode == http.StatusNotModified && cached != nil {
 			return cached.response(req, resp), nil

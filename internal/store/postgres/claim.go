@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/ferryhq/ferry/internal/promotion"
 	"github.com/ferryhq/ferry/internal/store"
 )
@@ -20,14 +18,14 @@ import (
 // pending, waiting and pr-open rows, in that order.
 var claimQuery = `WITH due AS (
 		SELECT id, lease_owner AS prev FROM promotions
-		WHERE ` + activeStates + ` AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
+		WHERE ` + store.ActiveStatesSQL + ` AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
 		ORDER BY created_at, id
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED
 	)
 	UPDATE promotions p SET lease_owner = $3, lease_until = $4
 	FROM due WHERE p.id = due.id
-	RETURNING ` + prefixed("p.", promotionColumns) + `, due.prev IS NOT NULL AND due.prev <> ''`
+	RETURNING ` + prefixed("p.", store.PromotionColumns) + `, due.prev IS NOT NULL AND due.prev <> ''`
 
 // ClaimDue leases up to limit due promotions to owner, oldest first.
 // FOR UPDATE SKIP LOCKED lets replicas claim at the same time: each locks
@@ -42,8 +40,7 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	}
 	now = ts(now)
 	until := ts(now.Add(lease))
-	ps, err := list(ctx, s.pool, claimQuery,
-		[]any{now, limit, owner, until}, scanClaimed)
+	ps, err := store.List(ctx, conn{s.pool.Pool}, claimQuery, []any{now, limit, owner, until}, s.scanClaimed)
 	if err != nil {
 		return nil, fmt.Errorf("claiming promotions for %q: %w", owner, err)
 	}
@@ -58,20 +55,12 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 }
 
 // scanClaimed scans a row of claimQuery: a promotion and its Reclaimed.
-func scanClaimed(row pgx.Row) (promotion.Promotion, error) {
+func (s *Store) scanClaimed(row store.Row) (promotion.Promotion, error) {
 	var reclaimed bool
-	p, err := scanPromotion(withColumn{row, &reclaimed})
+	p, err := s.ScanPromotion(row, &reclaimed)
 	p.Reclaimed = reclaimed
 	return p, err
 }
-
-// withColumn scans one more column, after the ones its caller asks for.
-type withColumn struct {
-	pgx.Row
-	last any
-}
-
-func (r withColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.last)...) }
 
 // prefixed qualifies each column of a comma-separated list.
 func prefixed(prefix, columns string) string {

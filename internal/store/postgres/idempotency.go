@@ -11,12 +11,12 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
-const idemColumns = `scope, key, request_hash, status, body, created_at, completed`
+const idemColumns = `scope, key, request_hash, status, body, created_at, completed, owner, lease_until`
 
 func scanIdem(s pgx.Row) (store.IdemRecord, error) {
 	var rec store.IdemRecord
-	err := s.Scan(&rec.Scope, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.CreatedAt, &rec.Completed)
-	rec.CreatedAt = fromTS(rec.CreatedAt)
+	err := s.Scan(&rec.Scope, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &rec.CreatedAt, &rec.Completed, &rec.Owner, &rec.LeaseUntil)
+	rec.CreatedAt, rec.LeaseUntil = fromTS(rec.CreatedAt), fromTS(rec.LeaseUntil)
 	return rec, err
 }
 
@@ -27,9 +27,9 @@ func (s *Store) PutIdempotency(ctx context.Context, rec store.IdemRecord) (store
 	var existing store.IdemRecord
 	created := false
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, created_at)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (scope, key) DO NOTHING`,
-			rec.Scope, rec.Key, rec.RequestHash, rec.CreatedAt)
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, created_at, owner, lease_until)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key) DO NOTHING`,
+			rec.Scope, rec.Key, rec.RequestHash, rec.CreatedAt, rec.Owner, rec.LeaseUntil)
 		if err != nil {
 			return err
 		}
@@ -45,6 +45,19 @@ func (s *Store) PutIdempotency(ctx context.Context, rec store.IdemRecord) (store
 		return store.IdemRecord{}, false, fmt.Errorf("putting idempotency key %q: %w", rec.Key, err)
 	}
 	return existing, created, nil
+}
+
+// RenewIdempotency moves the lease of owner's in-flight record to until.
+func (s *Store) RenewIdempotency(ctx context.Context, scope, key, owner string, until time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE idempotency_keys SET lease_until = $1
+		WHERE scope = $2 AND key = $3 AND owner = $4 AND NOT completed`, ts(until), scope, key, owner)
+	switch {
+	case err != nil:
+		return fmt.Errorf("renewing idempotency key %q: %w", key, err)
+	case tag.RowsAffected() == 0:
+		return fmt.Errorf("renewing idempotency key %q: no in-flight record held by %q: %w", key, owner, derrors.ErrNotFound)
+	}
+	return nil
 }
 
 // CompleteIdempotency records the answer of an in-flight record.

@@ -16,7 +16,8 @@ import (
 // processes may share one database: claims use FOR UPDATE SKIP LOCKED and
 // migrations an advisory lock.
 type Store struct {
-	pool *pgxpool.Pool
+	*store.SQL
+	pool pool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -31,21 +32,23 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		// The error may quote the DSN, password included: do not wrap it.
 		return nil, fmt.Errorf("parsing PostgreSQL DSN: invalid connection string")
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", classify(err))
 	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("opening PostgreSQL store: %w", err)
+	if err := migrate(ctx, p); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("opening PostgreSQL store: %w", classify(err))
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool{p}}
+	s.SQL = store.NewSQL(dialect, conn{s.pool.Pool}, s.writeConn)
+	return s, nil
 }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("pinging PostgreSQL store: %w", err)
+		return fmt.Errorf("pinging PostgreSQL store: %w", classify(err))
 	}
 	return nil
 }
@@ -56,7 +59,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// write runs fn in a transaction and commits it if fn returns nil.
+// write runs fn in a transaction and commits it if fn returns nil. Its
+// error is classified (see classify).
 func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	return classify(pgx.BeginFunc(ctx, s.pool.Pool, fn))
+}
+
+// writeConn is write for the shared SQL.
+func (s *Store) writeConn(ctx context.Context, fn func(tx store.Conn) error) error {
+	return s.write(ctx, func(tx pgx.Tx) error { return fn(conn{tx}) })
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -15,9 +14,9 @@ import (
 // and the scan stops after limit due ones. Without statistics SQLite would
 // rather look the three states up in promotions_state_created and sort all
 // their rows; INDEXED BY holds it to the partial index (and fails loudly if
-// the index and activeStates ever part).
-const claimQuery = `SELECT ` + promotionColumns + ` FROM promotions INDEXED BY promotions_due
-	WHERE ` + activeStates + ` AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
+// the index and store.ActiveStatesSQL ever part).
+const claimQuery = `SELECT ` + store.PromotionColumns + ` FROM promotions INDEXED BY promotions_due
+	WHERE ` + store.ActiveStatesSQL + ` AND next_attempt_at <= ? AND (lease_owner = '' OR lease_until <= ?)
 	ORDER BY created_at, id LIMIT ?`
 
 // ClaimDue leases up to limit due promotions to owner, oldest first. Claims
@@ -34,26 +33,14 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 	now = store.Time(now)
 	until := store.Time(now.Add(lease))
 	var ps []promotion.Promotion
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, claimQuery, micros(now), micros(now), limit)
+	err := s.writeConn(ctx, func(tx store.Conn) error {
+		var err error
+		ps, err = store.List(ctx, tx, claimQuery, []any{micros(now), micros(now), limit}, s.scanPromotion)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		ps = []promotion.Promotion{}
-		for rows.Next() {
-			p, err := scanPromotion(rows)
-			if err != nil {
-				return err
-			}
-			ps = append(ps, p)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
 		for i := range ps {
-			if _, err := tx.ExecContext(ctx, `UPDATE promotions SET lease_owner = ?, lease_until = ? WHERE id = ?`,
+			if _, err := tx.Exec(ctx, `UPDATE promotions SET lease_owner = ?, lease_until = ? WHERE id = ?`,
 				owner, micros(until), ps[i].ID); err != nil {
 				return err
 			}
@@ -68,4 +55,9 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 		return nil, fmt.Errorf("claiming promotions for %q: %w", owner, err)
 	}
 	return ps, nil
+}
+
+// scanPromotion reads a row of store.PromotionColumns.
+func (s *Store) scanPromotion(row store.Row) (promotion.Promotion, error) {
+	return s.ScanPromotion(row)
 }

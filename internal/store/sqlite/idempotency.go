@@ -10,13 +10,13 @@ import (
 	"github.com/ferryhq/ferry/internal/store"
 )
 
-const idemColumns = `scope, key, request_hash, status, body, created_at, completed`
+const idemColumns = `scope, key, request_hash, status, body, created_at, completed, owner, lease_until`
 
 func scanIdem(s scanner) (store.IdemRecord, error) {
 	var rec store.IdemRecord
-	var created int64
-	err := s.Scan(&rec.Scope, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &created, &rec.Completed)
-	rec.CreatedAt = fromMicros(created)
+	var created, lease int64
+	err := s.Scan(&rec.Scope, &rec.Key, &rec.RequestHash, &rec.Status, &rec.Body, &created, &rec.Completed, &rec.Owner, &lease)
+	rec.CreatedAt, rec.LeaseUntil = fromMicros(created), fromMicros(lease)
 	return rec, err
 }
 
@@ -27,9 +27,9 @@ func (s *Store) PutIdempotency(ctx context.Context, rec store.IdemRecord) (store
 	var existing store.IdemRecord
 	created := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, created_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING`,
-			rec.Scope, rec.Key, rec.RequestHash, micros(rec.CreatedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, created_at, owner, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING`,
+			rec.Scope, rec.Key, rec.RequestHash, micros(rec.CreatedAt), rec.Owner, micros(rec.LeaseUntil))
 		if err != nil {
 			return err
 		}
@@ -47,6 +47,25 @@ func (s *Store) PutIdempotency(ctx context.Context, rec store.IdemRecord) (store
 		return store.IdemRecord{}, false, fmt.Errorf("putting idempotency key %q: %w", rec.Key, err)
 	}
 	return existing, created, nil
+}
+
+// RenewIdempotency moves the lease of owner's in-flight record to until.
+func (s *Store) RenewIdempotency(ctx context.Context, scope, key, owner string, until time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET lease_until = ?
+			WHERE scope = ? AND key = ? AND owner = ? AND completed = 0`, micros(store.Time(until)), scope, key, owner)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		return fmt.Errorf("no in-flight record held by %q: %w", owner, derrors.ErrNotFound)
+	})
+	if err != nil {
+		return fmt.Errorf("renewing idempotency key %q: %w", key, err)
+	}
+	return nil
 }
 
 // CompleteIdempotency records the answer of an in-flight record.

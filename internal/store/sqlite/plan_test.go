@@ -81,7 +81,7 @@ func TestListPlans(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, c := range []*store.Cursor{nil, cursor} {
-				q, args := listPromotionsQuery(tc.f, 50, c)
+				q, args := s.ListPromotionsQuery(tc.f, 50, c)
 				check(t, q, args, tc.wantIndex, tc.sorted)
 			}
 		})
@@ -96,7 +96,7 @@ func TestListPlans(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, c := range []*store.Cursor{nil, cursor} {
-				q, args := listReleasesQuery(tc.f, 50, c)
+				q, args := s.ListReleasesQuery(tc.f, 50, c)
 				check(t, q, args, tc.wantIndex, true)
 			}
 		})
@@ -105,7 +105,7 @@ func TestListPlans(t *testing.T) {
 		check(t, claimQuery, []any{int64(1), int64(1), 10}, "promotions_due", true)
 	})
 	t.Run("transitions", func(t *testing.T) {
-		check(t, transitionsQuery, []any{"prm-1"}, "promotion_transitions_promotion", true)
+		check(t, s.TransitionsQuery(), []any{"prm-1"}, "promotion_transitions_promotion", true)
 	})
 }
 
@@ -116,14 +116,55 @@ func TestActiveStates(t *testing.T) {
 	for _, st := range store.ActiveStates {
 		quoted = append(quoted, "'"+string(st)+"'")
 	}
-	if want := "state IN (" + strings.Join(quoted, ", ") + ")"; activeStates != want {
-		t.Errorf("activeStates = %s, want %s", activeStates, want)
+	if want := "state IN (" + strings.Join(quoted, ", ") + ")"; store.ActiveStatesSQL != want {
+		t.Errorf("store.ActiveStatesSQL = %s, want %s", store.ActiveStatesSQL, want)
 	}
 	b, err := migrationFS.ReadFile("migrations/0002_pull_requests.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "ON promotions (created_at, id) WHERE " + activeStates + ";"; !strings.Contains(string(b), want) {
+	if want := "ON promotions (created_at, id) WHERE " + store.ActiveStatesSQL + ";"; !strings.Contains(string(b), want) {
 		t.Errorf("migration 0002 has no index %q", want)
+	}
+}
+
+// TestDoraPlan checks that the DORA query reads an application's
+// deployments in the window as a range of the partial index
+// promotions_deployed_dora alone (its WHERE clause repeats the index's
+// predicate, as SQLite needs), with no join: the release's times and fix
+// mark ride on the promotion (migration 0015).
+func TestDoraPlan(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "ferry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	from := time.Now()
+	for _, env := range []string{"", "prod"} {
+		f := store.DoraFilter{Application: "a", Environment: env, From: from, To: from.Add(time.Hour), Bucket: time.Hour}
+		q, args := s.DoraQuery(f)
+		if strings.Contains(q, " OVER ") {
+			t.Errorf("the DORA query uses a window function:\n%s", q)
+		}
+		p := plan(t, s, q, args)
+		t.Logf("%s", p)
+		if !strings.Contains(p, "USING COVERING INDEX promotions_deployed_dora (application=? AND updated_at>? AND updated_at<?)") {
+			t.Errorf("environment %q: plan does not read promotions_deployed_dora:\n%s", env, p)
+		}
+		if strings.Contains(p, "releases") {
+			t.Errorf("environment %q: plan reads releases:\n%s", env, p)
+		}
+	}
+	// markRestores finds the deployment before the one written in
+	// promotions_deployed_next (migration 0016), in order, with no sort.
+	p := plan(t, s, s.PreviousDeploymentQuery(), []any{"a", "prod", from.UnixMicro(), from.UnixMicro(), "rel-1"})
+	t.Logf("%s", p)
+	if !strings.Contains(p, "promotions_deployed_next (application=? AND environment=? AND updated_at<?)") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("the deployment before one is not read from promotions_deployed_next in order:\n%s", p)
+	}
+	p = plan(t, s, s.MarkRestoredQuery(), []any{"prm-1", "prm-2"})
+	t.Logf("%s", p)
+	if !strings.Contains(p, "promotions_deployed_next (application=? AND environment=? AND updated_at>?)") || strings.Contains(p, "TEMP B-TREE") || strings.Contains(p, "SCAN") {
+		t.Errorf("the deployment after one is not read from promotions_deployed_next in order:\n%s", p)
 	}
 }

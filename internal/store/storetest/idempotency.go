@@ -78,6 +78,41 @@ func testIdempotency(t *testing.T, open func(*testing.T) Store) {
 		}
 	})
 
+	t.Run("the owner renews its lease until the record completes", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		held := rec
+		held.Owner, held.LeaseUntil = "host-a/41/1f2e", at(5)
+		got, created, err := s.PutIdempotency(ctx, held)
+		if err != nil || !created {
+			t.Fatalf("PutIdempotency() = created %v, %v; want created", created, err)
+		}
+		want := inFlight
+		want.Owner, want.LeaseUntil = held.Owner, store.Time(at(5))
+		equal(t, "returned", got, want)
+
+		if err := s.RenewIdempotency(ctx, rec.Scope, rec.Key, held.Owner, at(9)); err != nil {
+			t.Fatalf("RenewIdempotency() = %v", err)
+		}
+		want.LeaseUntil = store.Time(at(9))
+		got, _, _ = s.PutIdempotency(ctx, rec)
+		equal(t, "renewed", got, want)
+
+		// Only the owner renews, and only while the record is in flight.
+		err = s.RenewIdempotency(ctx, rec.Scope, rec.Key, "host-b/7/9a9a", at(60))
+		wantIs(t, "RenewIdempotency(other owner)", err, derrors.ErrNotFound)
+		err = s.RenewIdempotency(ctx, rec.Scope, "key-nope", held.Owner, at(60))
+		wantIs(t, "RenewIdempotency(missing)", err, derrors.ErrNotFound)
+		if err := s.CompleteIdempotency(ctx, rec.Scope, rec.Key, 201, []byte("{}")); err != nil {
+			t.Fatalf("CompleteIdempotency() = %v", err)
+		}
+		err = s.RenewIdempotency(ctx, rec.Scope, rec.Key, held.Owner, at(60))
+		wantIs(t, "RenewIdempotency(completed)", err, derrors.ErrNotFound)
+		got, _, _ = s.PutIdempotency(ctx, rec)
+		want.Status, want.Body, want.Completed = 201, []byte("{}"), true
+		equal(t, "completed", got, want)
+	})
+
 	t.Run("scopes keep keys apart", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)

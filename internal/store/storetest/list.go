@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
 )
 
 // fixture is a store holding releases and promotions of two applications
@@ -71,13 +73,19 @@ func (fx fixture) expect(f promotion.PromotionFilter) []promotion.Promotion {
 			(f.Environment == "" || p.Environment == f.Environment) &&
 			(f.State == "" || p.State == f.State) &&
 			(f.ReleaseID == "" || p.ReleaseID == f.ReleaseID) &&
-			(f.PRNumber == 0 || p.PRNumber == f.PRNumber) {
+			(f.PRNumber == 0 || p.PRNumber == f.PRNumber) &&
+			(f.Since.IsZero() || !p.CreatedAt.Before(f.Since)) &&
+			(f.Until.IsZero() || p.CreatedAt.Before(f.Until)) {
 			out = append(out, p)
 		}
 	}
 	slices.SortFunc(out, newestFirst)
 	return out
 }
+
+// halfBefore is half a second before the fixture's time n: a bound that
+// falls between rows, whatever precision a driver stores.
+func halfBefore(n int) time.Time { return at(n).Add(-500 * time.Millisecond) }
 
 // listAll pages through ListPromotions with f.Limit rows per page.
 func listAll(t *testing.T, s Store, f promotion.PromotionFilter) (items []promotion.Promotion, pages int) {
@@ -126,6 +134,12 @@ func testListPromotions(t *testing.T, open func(*testing.T) Store) {
 		{"pull request of an application and environment", promotion.PromotionFilter{Application: "payments", Environment: "stage", PRNumber: 1}},
 		{"pull request and state", promotion.PromotionFilter{PRNumber: 3, State: promotion.StatePROpen}},
 		{"pull request of another application", promotion.PromotionFilter{Application: "billing", Environment: "stage", PRNumber: 1}},
+		{"since", promotion.PromotionFilter{Since: halfBefore(21)}},
+		{"until", promotion.PromotionFilter{Until: halfBefore(10)}},
+		{"since and until around a shared time", promotion.PromotionFilter{Since: halfBefore(10), Until: halfBefore(11)}},
+		{"since and until of one instant, exactly", promotion.PromotionFilter{Since: store.Time(at(21)), Until: store.Time(at(22))}},
+		{"since and until in nanoseconds", promotion.PromotionFilter{Since: at(21), Until: at(23)}},
+		{"application in a time range", promotion.PromotionFilter{Application: "payments", Since: halfBefore(3), Until: halfBefore(25)}},
 		{"no match", promotion.PromotionFilter{Environment: "moon"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

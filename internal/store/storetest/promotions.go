@@ -25,7 +25,9 @@ func testPromotions(t *testing.T, open func(*testing.T) Store) {
 			RequestedBy: "release-manager", Forced: true,
 			PRNumber: 1234, PRURL: "https://git.example.com/acme/env/pull/1234", PRBranch: "ferry/payments/prod",
 			MergeSHA: "fedcba9876543210fedcba9876543210fedcba98", MergedBy: "alice", Approvers: []string{"alice", "bob", "zoë"},
-			Actor: "carol", Note: "not a column", // feed the first transition only
+			Approvals: []promotion.Approval{{User: "alice", Counted: true}, {User: "mallory", Reason: "no write access"}, {User: "zoë", Counted: true}},
+			Diff:      "--- a/f.yaml\n+++ b/f.yaml\n@@ -1 +1 @@\n-image: x:1\n+image: x:2 # ünïcode\n",
+			Actor:     "carol", Note: "not a column", // feed the first transition only
 		}
 		zero := prom("prm-zero", r, "dev", promotion.StatePending, at(1))
 		zero.NextAttemptAt = time.Time{}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ferryhq/ferry/internal/derrors"
 	"github.com/ferryhq/ferry/internal/promotion"
+	"github.com/ferryhq/ferry/internal/store"
+	"github.com/ferryhq/ferry/internal/supplychain"
 )
 
 func testReleases(t *testing.T, open func(*testing.T) Store) {
@@ -36,6 +38,35 @@ func testReleases(t *testing.T, open func(*testing.T) Store) {
 			gp := mustGetPromotion(t, s, p.ID)
 			equal(t, "stored promotion", gp, storedPromotion(p))
 			wantUTC(t, "promotion", gp.CreatedAt, gp.UpdatedAt, gp.NextAttemptAt)
+		}
+	})
+
+	t.Run("supply-chain verification round trips with the release", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		r := rel("rel-v", "payments", "v1.0.0", at(0))
+		r.Verification = &supplychain.Facts{
+			Digest:     r.Digest,
+			Signatures: []supplychain.Signer{{Identity: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main", Issuer: "https://token.actions.githubusercontent.com"}, {Key: "sha256:ab"}},
+			Provenance: []supplychain.Provenance{{Signer: supplychain.Signer{Key: "sha256:ab"}, PredicateType: "https://slsa.dev/provenance/v1",
+				Builder: "https://github.com/actions/runner/github-hosted", SourceRepo: "https://github.com/acme/app", SourceCommit: "0123"}},
+			Rejected:   []string{"tag sha256-x.sig layer 0: not allowed"},
+			VerifiedAt: store.Time(at(1)),
+		}
+		if _, created, err := s.CreateRelease(ctx, r, []promotion.Promotion{prom("prm-v", r, "dev", promotion.StatePending, at(0))}); err != nil || !created {
+			t.Fatalf("CreateRelease() = created %v, %v; want created", created, err)
+		}
+		gr, err := s.GetRelease(ctx, r.ID)
+		if err != nil {
+			t.Fatalf("GetRelease() = %v", err)
+		}
+		equal(t, "stored release", gr, storedRelease(r))
+		plain := rel("rel-nv", "payments", "v1.0.1", at(0))
+		if _, _, err := s.CreateRelease(ctx, plain, []promotion.Promotion{prom("prm-nv", plain, "dev", promotion.StatePending, at(0))}); err != nil {
+			t.Fatal(err)
+		}
+		if gr, err := s.GetRelease(ctx, plain.ID); err != nil || gr.Verification != nil {
+			t.Fatalf("GetRelease(unverified) = %+v, %v; want no verification", gr.Verification, err)
 		}
 	})
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		}
 	})
 	t.Run("Releases", func(t *testing.T) { testReleases(t, open) })
+	t.Run("ConcurrentReports", func(t *testing.T) { testConcurrentReports(t, open) })
 	t.Run("Promotions", func(t *testing.T) { testPromotions(t, open) })
 	t.Run("UpdatePromotion", func(t *testing.T) { testUpdatePromotion(t, open) })
 	t.Run("ListPromotions", func(t *testing.T) { testListPromotions(t, open) })
@@ -46,7 +47,17 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Wake", func(t *testing.T) { testWake(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("ImportRelease", func(t *testing.T) { testImportRelease(t, open) })
+	t.Run("PullRequests", func(t *testing.T) { testPullRequests(t, open) })
+	t.Run("Statuses", func(t *testing.T) { testStatuses(t, open) })
+	t.Run("Pins", func(t *testing.T) { testPins(t, open) })
 	t.Run("Persistence", func(t *testing.T) { testPersistence(t, open) })
+	t.Run("PromotionStats", func(t *testing.T) { testPromotionStats(t, open) })
+	t.Run("Dora", func(t *testing.T) { testDora(t, open) })
+	t.Run("DoraSet", func(t *testing.T) { testDoraSet(t, open) })
+	t.Run("Outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("SetReleases", func(t *testing.T) { testSetReleases(t, open) })
+	t.Run("SetFormation", func(t *testing.T) { testSetFormation(t, open) })
+	t.Run("Closed", func(t *testing.T) { testClosed(t, open) })
 }
 
 // base is the suite's clock: a nanosecond part and a non-UTC zone check

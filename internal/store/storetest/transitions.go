@@ -125,6 +125,43 @@ func testTransitions(t *testing.T, open func(*testing.T) Store) {
 		})
 	})
 
+	t.Run("UpdatePromotion appends one when the counted approvals change", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		p := prom("prm-1", r, "stage", promotion.StatePROpen, at(0))
+		mustCreateRelease(t, s, r, p)
+		p = mustGetPromotion(t, s, p.ID)
+		p.Reason = "waiting for approvals: 0 of 1"
+
+		// carol's approval does not count: the counted set stays empty, so
+		// only the reason is a transition (the gate's reason names carol).
+		carol := promotion.Approval{User: "carol", Reason: "not in approvers"}
+		p.Approvals, p.UpdatedAt = []promotion.Approval{carol}, at(1)
+		mustUpdate(t, s, "", p)
+		equal(t, "approvals read back", mustGetPromotion(t, s, p.ID).Approvals, []promotion.Approval{carol})
+		// The same list again: nothing.
+		p.UpdatedAt = at(2)
+		mustUpdate(t, s, "", p)
+		// alice approves: the counted set changes, the reason does not.
+		alice := promotion.Approval{User: "alice", Counted: true}
+		p.Approvals, p.Approvers, p.UpdatedAt = []promotion.Approval{alice, carol}, []string{"alice"}, at(3)
+		mustUpdate(t, s, "", p)
+		// The same counted set in another order: nothing.
+		p.Approvals, p.UpdatedAt = []promotion.Approval{carol, alice}, at(4)
+		mustUpdate(t, s, "", p)
+		// alice's approval goes stale: counted set empty again.
+		stale := promotion.Approval{User: "alice", Reason: "stale: given on an older head"}
+		p.Approvals, p.Approvers, p.UpdatedAt = []promotion.Approval{stale, carol}, nil, at(5)
+		mustUpdate(t, s, "", p)
+
+		equal(t, "transitions", mustTransitions(t, s, p.ID), []promotion.Transition{
+			tr(p.ID, at(0), promotion.StatePROpen, "ferry", ""),
+			tr(p.ID, at(1), promotion.StatePROpen, "ferry", "waiting for approvals: 0 of 1"),
+			tr(p.ID, at(3), promotion.StatePROpen, "ferry", "approvals: alice counted; carol not counted: not in approvers"),
+			tr(p.ID, at(5), promotion.StatePROpen, "ferry", "approvals: alice not counted: stale: given on an older head; carol not counted: not in approvers"),
+		})
+	})
+
 	t.Run("a transition is at the update time, now when none is given", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
