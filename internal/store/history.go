@@ -36,7 +36,9 @@ func (s *SQL) CompletePromotion(ctx context.Context, owner string, p promotion.P
 
 // Wake sets the NextAttemptAt of promotion id to at if it is pending,
 // waiting or pr-open, whoever holds its lease; in another state it does
-// nothing. It records no transition and leaves UpdatedAt alone.
+// nothing. It records no transition and leaves UpdatedAt alone. A wake
+// while a worker holds the promotion is not lost to that worker's save
+// (see KeepWake).
 func (s *SQL) Wake(ctx context.Context, id string, at time.Time) error {
 	err := s.write(ctx, func(tx Conn) error {
 		n, err := tx.Exec(ctx, s.q.wake, s.d.time(at), id)

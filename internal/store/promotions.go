@@ -102,7 +102,9 @@ func (s *SQL) updatePromotion(ctx context.Context, tx Conn, owner string, p prom
 	var state, reason, holder string
 	var approvers listColumn
 	var approvals string
-	if err := tx.QueryRow(ctx, s.q.promotionForWrite, p.ID).Scan(&state, &reason, &holder, approvers.dest(s.d), &approvals); err != nil {
+	var next, until timeColumn
+	if err := tx.QueryRow(ctx, s.q.promotionForWrite, p.ID).Scan(&state, &reason, &holder, approvers.dest(s.d), &approvals,
+		next.dest(s.d), until.dest(s.d)); err != nil {
 		return err
 	}
 	had, err := approvers.value(s.d)
@@ -116,6 +118,7 @@ func (s *SQL) updatePromotion(ctx context.Context, tx Conn, owner string, p prom
 	if err := CheckLease(owner, holder); err != nil {
 		return err
 	}
+	p = KeepWake(p, owner, next.value(s.d), until.value(s.d))
 	d := s.d
 	_, err = tx.Exec(ctx, s.q.updatePromotion,
 		string(p.State), p.Reason, p.CommitSHA, p.Noop, p.Attempts, d.time(p.NextAttemptAt),

@@ -61,7 +61,7 @@ func newQueries(d Dialect) queries {
 		insertPromotion:   r(insertPromotion),
 		importPromotion:   r(insertPromotion + ` ON CONFLICT (id) DO NOTHING`),
 		promotion:         r(`SELECT ` + PromotionColumns + ` FROM promotions WHERE id = ?`),
-		promotionForWrite: r(`SELECT state, reason, lease_owner, approvers, approvals FROM promotions WHERE id = ?` + d.forUpdate()),
+		promotionForWrite: r(`SELECT state, reason, lease_owner, approvers, approvals, next_attempt_at, lease_until FROM promotions WHERE id = ?` + d.forUpdate()),
 		updatePromotion: r(`UPDATE promotions SET state = ?, reason = ?, commit_sha = ?, noop = ?,
 			attempts = ?, next_attempt_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?,
 			pr_number = ?, pr_url = ?, pr_branch = ?, merge_sha = ?, merged_by = ?, approvers = ?, diff = ?, approvals = ?

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ferryhq/ferry/internal/derrors"
@@ -80,6 +81,25 @@ func PrepareComplete(p promotion.Promotion, next []promotion.Promotion, now time
 		}
 	}
 	return p, out, nil
+}
+
+// KeepWake keeps a wake that came while owner held p: a claim sets the
+// stored next attempt to the lease's end (the time a crashed holder's work
+// is taken up again), so a stored next attempt before the stored lease end
+// (until) is a Wake's, made after the holder read the host. Its save must
+// not push that wake out to its own next look (the reconcile interval):
+// the event the wake is for (a pull request closed, approved, merged)
+// would wait for that look. p keeps its own time when it is earlier, when
+// it ends (a final state has no next attempt) or when owner does not hold
+// the lease.
+func KeepWake(p promotion.Promotion, owner string, next, until time.Time) promotion.Promotion {
+	if owner == "" || next.IsZero() || !next.Before(until) || !slices.Contains(ActiveStates, p.State) {
+		return p
+	}
+	if p.NextAttemptAt.After(next) {
+		p.NextAttemptAt = next
+	}
+	return p
 }
 
 // CheckLease checks that a write by owner may change a row whose lease

@@ -15,7 +15,9 @@ import (
 // $3 owner, $4 lease end), and returns each with whether it was reclaimed:
 // its lease owner before the claim, read under the row lock the claim
 // holds, was not empty. The partial index promotions_due holds only the
-// pending, waiting and pr-open rows, in that order.
+// pending, waiting and pr-open rows, in that order. The next attempt is
+// the lease's end until the holder saves (store.KeepWake tells a Wake
+// meanwhile by it).
 var claimQuery = `WITH due AS (
 		SELECT id, lease_owner AS prev FROM promotions
 		WHERE ` + store.ActiveStatesSQL + ` AND next_attempt_at <= $1 AND (lease_owner = '' OR lease_until <= $1)
@@ -23,7 +25,7 @@ var claimQuery = `WITH due AS (
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED
 	)
-	UPDATE promotions p SET lease_owner = $3, lease_until = $4
+	UPDATE promotions p SET lease_owner = $3, lease_until = $4, next_attempt_at = $4
 	FROM due WHERE p.id = due.id
 	RETURNING ` + prefixed("p.", store.PromotionColumns) + `, due.prev IS NOT NULL AND due.prev <> ''`
 

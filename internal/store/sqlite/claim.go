@@ -40,14 +40,16 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, now time.Time, lease
 			return err
 		}
 		for i := range ps {
-			if _, err := tx.Exec(ctx, `UPDATE promotions SET lease_owner = ?, lease_until = ? WHERE id = ?`,
-				owner, micros(until), ps[i].ID); err != nil {
+			// The next attempt is the lease's end until the holder
+			// saves (store.KeepWake tells a Wake meanwhile by it).
+			if _, err := tx.Exec(ctx, `UPDATE promotions SET lease_owner = ?, lease_until = ?, next_attempt_at = ? WHERE id = ?`,
+				owner, micros(until), micros(until), ps[i].ID); err != nil {
 				return err
 			}
 			// The lease owner read in this transaction: a row leased
 			// before and never released was reclaimed.
 			ps[i].Reclaimed = ps[i].LeaseOwner != ""
-			ps[i].LeaseOwner, ps[i].LeaseUntil = owner, until
+			ps[i].LeaseOwner, ps[i].LeaseUntil, ps[i].NextAttemptAt = owner, until, until
 		}
 		return nil
 	})

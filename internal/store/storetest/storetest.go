@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("Transitions", func(t *testing.T) { testTransitions(t, open) })
 	t.Run("CompletePromotion", func(t *testing.T) { testCompletePromotion(t, open) })
 	t.Run("Wake", func(t *testing.T) { testWake(t, open) })
+	t.Run("WakeDuringLease", func(t *testing.T) { testWakeDuringLease(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("ImportRelease", func(t *testing.T) { testImportRelease(t, open) })
 	t.Run("PullRequests", func(t *testing.T) { testPullRequests(t, open) })

@@ -383,3 +383,64 @@ func testWake(t *testing.T, open func(*testing.T) Store) {
 	}
 	equal(t, "claimed after Wake", ids(claimed, promotionID), []string{"prm-pending", "prm-waiting", "prm-pr-open"})
 }
+
+// testWakeDuringLease: a webhook's wake that comes while a worker holds the
+// promotion (it read the pull request open, the pull request was closed
+// meanwhile) is not lost when that worker saves its next look for later:
+// the promotion is due at the wake. Without a wake, or when the worker
+// ends the promotion, the worker's own next attempt is stored.
+func testWakeDuringLease(t *testing.T, open func(*testing.T) Store) {
+	ctx := context.Background()
+	r := rel("rel-1", "payments", "v1", at(0))
+	claimAt, wake, nextLook := at(100), at(110), at(160)
+	for _, tc := range []struct {
+		name  string
+		woken bool
+		state promotion.State
+		next  time.Time // the worker's own next attempt
+		want  time.Time
+	}{
+		{"a wake during the lease stays", true, promotion.StatePROpen, nextLook, wake},
+		{"an earlier time of the worker's own stays", true, promotion.StatePending, at(105), at(105)},
+		{"without a wake the worker's time stays", false, promotion.StatePROpen, nextLook, nextLook},
+		{"an ended promotion has no next attempt", true, promotion.StateRejected, time.Time{}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			p := prom("prm-1", r, "stage", promotion.StatePROpen, at(1))
+			mustCreateRelease(t, s, r, p)
+			claimed, err := s.ClaimDue(ctx, "worker-a", claimAt, time.Minute, 10)
+			if err != nil || len(claimed) != 1 {
+				t.Fatalf("ClaimDue() = %v, %v; want prm-1", ids(claimed, promotionID), err)
+			}
+			equal(t, "claimed promotion's next attempt (the lease's end)", claimed[0].NextAttemptAt, store.Time(claimAt.Add(time.Minute)))
+			if tc.woken {
+				if err := s.Wake(ctx, p.ID, wake); err != nil {
+					t.Fatalf("Wake() = %v", err)
+				}
+			}
+			q := claimed[0]
+			q.State, q.Reason, q.NextAttemptAt, q.UpdatedAt = tc.state, "looked at", tc.next, at(120)
+			mustUpdate(t, s, "worker-a", q)
+			equal(t, "next attempt after the save", mustGetPromotion(t, s, p.ID).NextAttemptAt, store.Time(tc.want))
+		})
+	}
+
+	t.Run("a worker that dies holding it is followed at the lease's end", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		p := prom("prm-1", r, "stage", promotion.StatePending, at(1))
+		mustCreateRelease(t, s, r, p)
+		if claimed, err := s.ClaimDue(ctx, "worker-a", claimAt, time.Minute, 10); err != nil || len(claimed) != 1 {
+			t.Fatalf("ClaimDue(worker-a) = %v, %v", ids(claimed, promotionID), err)
+		}
+		if claimed, err := s.ClaimDue(ctx, "worker-b", claimAt.Add(59*time.Second), time.Minute, 10); err != nil || len(claimed) != 0 {
+			t.Fatalf("ClaimDue(worker-b) before the lease ends = %v, %v; want none", ids(claimed, promotionID), err)
+		}
+		claimed, err := s.ClaimDue(ctx, "worker-b", claimAt.Add(time.Minute), time.Minute, 10)
+		if err != nil || len(claimed) != 1 || !claimed[0].Reclaimed {
+			t.Fatalf("ClaimDue(worker-b) at the lease's end = %v, %v; want prm-1 reclaimed", ids(claimed, promotionID), err)
+		}
+	})
+}
