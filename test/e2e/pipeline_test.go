@@ -82,7 +82,10 @@ func startPipelineWith(t *testing.T, pipeline func(regHost string) string) *pipe
     scopes: [promotions:write, read]
 `, sha(rm1Token), sha(rm2Token), sha(rm3Token))
 	cfg := serverConfig(addr, s.data, s.reg.host, s.bare, "")
-	cfg = strings.Replace(cfg, "worker:\n", extra+"worker:\n  reconcileInterval: 1s\n", 1)
+	// A Ferry killed (restart) while it looks at a pull request holds it
+	// until the lease ends: 10s, not the default 2m, longer than the tests
+	// wait after a restart.
+	cfg = strings.Replace(cfg, "worker:\n", extra+"worker:\n  reconcileInterval: 1s\n  lease: 10s\n", 1)
 	path := writeConfig(t, cfg)
 	s.f = startFerry(t, addr, "--config", path)
 	return &pipelineStack{stack: s, cfg: path, addr: addr}
